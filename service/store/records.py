@@ -72,3 +72,60 @@ class ReceivedFile:
     source: str  # "rates" or "transfers"
     sha256: str
     size: int
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What one received file did to the store."""
+
+    name: str
+    status: str  # "ingested" | "duplicate" | "rejected"
+    file_id: int | None = None
+    rows_total: int = 0
+    rows_new: int = 0
+    rows_corrected: int = 0
+    rows_unchanged: int = 0
+    rows_quarantined: int = 0
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "rows_total": self.rows_total,
+            "rows_new": self.rows_new,
+            "rows_corrected": self.rows_corrected,
+            "rows_unchanged": self.rows_unchanged,
+            "rows_quarantined": self.rows_quarantined,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """A derived series: a stable key such as `remit.in.country.RU.M` and what it measures."""
+
+    key: str
+    kind: str  # "remittance" | "fx"
+    frequency: str  # "D" | "W" | "M"
+    unit: str  # "USD" or "KGS per unit"
+    dimensions: dict[str, str]
+    description: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "frequency": self.frequency,
+            "unit": self.unit,
+            "dimensions": dict(self.dimensions),
+            "description": self.description,
+        }
+
+
+#: Derived observations handed to `Store.write_series`: one row per (series key, period).
+OBSERVATION_SCHEMA: dict[str, pl.DataType] = {
+    "key": pl.String(),
+    "period": pl.Date(),
+    "value": pl.Float64(),
+}

@@ -1,0 +1,163 @@
+"""The store's tables. Raw layer as received; series layer with vintages.
+
+Changing a table means a new Alembic revision in `migrations/versions/`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from service.store.types import Money, UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+#: Every file or HTTP response received, by checksum: the same bytes are never ingested twice.
+received_files = Table(
+    "received_files",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("source", String(16), nullable=False),  # "rates" | "transfers"
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),  # "ingested" | "rejected"
+    Column("rows_total", Integer, nullable=False, default=0),
+    Column("rows_new", Integer, nullable=False, default=0),
+    Column("rows_corrected", Integer, nullable=False, default=0),
+    Column("rows_unchanged", Integer, nullable=False, default=0),
+    Column("rows_quarantined", Integer, nullable=False, default=0),
+    Column("reason", Text, nullable=True),
+)
+
+#: NBKR official rates: `value` som per `nominal` units, in force from `rate_date` on.
+#: A changed figure for the same (rate_date, currency) is a new vintage.
+official_rates = Table(
+    "official_rates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rate_date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("nominal", Integer, nullable=False),
+    Column("value", Money(4), nullable=False),
+    Column("vintage", Integer, nullable=False),
+    Column("file_id", Integer, ForeignKey("received_files.id"), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("rate_date", "currency", "vintage", name="uq_official_rates_key_vintage"),
+)
+
+_transfer_key_columns = (
+    ("report_date", Date),
+    ("bank_code", String(32)),
+    ("system", String(64)),
+    ("country", String(2)),
+    ("direction", String(3)),
+    ("currency", String(3)),
+)
+
+#: Every vintage of every bank transfer aggregate ever received (append only).
+transfer_vintages = Table(
+    "transfer_vintages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *(Column(name, type_, nullable=False) for name, type_ in _transfer_key_columns),
+    Column("amount", Money(2), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("vintage", Integer, nullable=False),
+    Column("file_id", Integer, ForeignKey("received_files.id"), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    UniqueConstraint(
+        *(name for name, _ in _transfer_key_columns), "vintage", name="uq_transfer_vintages_key"
+    ),
+)
+
+#: The latest vintage of each transfer key, kept beside the history for fast reads.
+transfers_current = Table(
+    "transfers_current",
+    metadata,
+    *(Column(name, type_, primary_key=True) for name, type_ in _transfer_key_columns),
+    Column("amount", Money(2), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("vintage", Integer, nullable=False),
+    Column("file_id", Integer, ForeignKey("received_files.id"), nullable=False),
+)
+
+#: Rows that failed validation, with the reason and the original row: nothing is dropped.
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("file_id", Integer, ForeignKey("received_files.id"), nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("column_name", String(64), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("raw", JSON, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Index("ix_quarantine_file", "file_id"),
+)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job", String(64), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("status", String(16), nullable=False),  # "running" | "ok" | "failed"
+    Column("rows", Integer, nullable=False, default=0),
+    Column("error", Text, nullable=True),
+    Column("detail", JSON, nullable=True),
+    Index("ix_job_runs_job_started", "job", "started_at"),
+)
+
+#: Where an incremental source (a bank database) stopped reading.
+source_watermarks = Table(
+    "source_watermarks",
+    metadata,
+    Column("source", String(128), primary_key=True),
+    Column("watermark", String(64), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+series = Table(
+    "series",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(128), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),  # "remittance" | "fx"
+    Column("frequency", String(1), nullable=False),  # "D" | "W" | "M"
+    Column("unit", String(32), nullable=False),
+    Column("dimensions", JSON, nullable=False),
+    Column("description", Text, nullable=False),
+)
+
+#: Observations with vintages: a changed value is a new row, never an update.
+observations = Table(
+    "observations",
+    metadata,
+    Column("series_id", Integer, ForeignKey("series.id"), primary_key=True),
+    Column("period", Date, primary_key=True),
+    Column("vintage_at", UtcDateTime(), primary_key=True),
+    Column("value", Float, nullable=False),
+)

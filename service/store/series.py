@@ -1,0 +1,185 @@
+"""The series layer: series definitions and observations with vintages.
+
+A value that changes is written as a new vintage (`vintage_at` = when it became
+known); reads take the latest vintage at or before `as_of`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import polars as pl
+from sqlalchemy import Connection, func, insert, select, update
+
+from service.store.records import OBSERVATION_SCHEMA, SeriesSpec
+from service.store.schema import observations, series
+
+#: Values closer than this are the same observation (USD rounded to cents, rates to 1e-6).
+_SAME_VALUE = 1e-9
+_INSERT_BATCH = 20_000
+
+#: Observations as read back: the period, its value and when that value became known.
+SERIES_READ_SCHEMA: dict[str, pl.DataType] = {
+    "period": pl.Date(),
+    "value": pl.Float64(),
+    "vintage_at": pl.Datetime("us", "UTC"),
+}
+
+
+@dataclass(frozen=True)
+class SeriesSummary:
+    spec: SeriesSpec
+    observations: int
+    first_period: date | None
+    last_period: date | None
+    last_vintage_at: datetime | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            **self.spec.to_dict(),
+            "observations": self.observations,
+            "first_period": self.first_period.isoformat() if self.first_period else None,
+            "last_period": self.last_period.isoformat() if self.last_period else None,
+            "last_vintage_at": self.last_vintage_at.isoformat() if self.last_vintage_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class SeriesWriteOutcome:
+    new_vintages: int
+    unchanged: int
+
+
+def ensure_series(connection: Connection, specs: Sequence[SeriesSpec]) -> dict[str, int]:
+    """Create or update the series definitions; return their ids by key."""
+    known = {row.key: row for row in connection.execute(select(series))}
+    for spec in specs:
+        values = {
+            "kind": spec.kind,
+            "frequency": spec.frequency,
+            "unit": spec.unit,
+            "dimensions": dict(spec.dimensions),
+            "description": spec.description,
+        }
+        row = known.get(spec.key)
+        if row is None:
+            connection.execute(insert(series).values(key=spec.key, **values))
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            connection.execute(update(series).where(series.c.key == spec.key).values(**values))
+    return {row.key: row.id for row in connection.execute(select(series.c.key, series.c.id))}
+
+
+def _latest_values(connection: Connection, series_ids: Sequence[int]) -> pl.DataFrame:
+    rows = connection.execute(
+        select(
+            observations.c.series_id,
+            observations.c.period,
+            observations.c.vintage_at,
+            observations.c.value,
+        ).where(observations.c.series_id.in_(series_ids))
+    )
+    frame = pl.DataFrame(
+        list(rows),
+        schema={
+            "series_id": pl.Int64(),
+            "period": pl.Date(),
+            "vintage_at": pl.Datetime("us", "UTC"),
+            "known": pl.Float64(),
+        },
+        orient="row",
+    )
+    return frame.sort("vintage_at").group_by("series_id", "period").agg(pl.col("known").last())
+
+
+def write_observations(
+    connection: Connection,
+    specs: Sequence[SeriesSpec],
+    frame: pl.DataFrame,
+    vintage_at: datetime,
+) -> SeriesWriteOutcome:
+    """Write derived values (OBSERVATION_SCHEMA); only new or changed values become vintages."""
+    ids = ensure_series(connection, specs)
+    id_frame = pl.DataFrame(
+        {"key": list(ids), "series_id": list(ids.values())},
+        schema={"key": pl.String(), "series_id": pl.Int64()},
+    )
+    incoming = frame.select(list(OBSERVATION_SCHEMA)).join(id_frame, on="key", how="inner")
+    latest = _latest_values(connection, [ids[spec.key] for spec in specs])
+    compared = incoming.join(latest, on=["series_id", "period"], how="left")
+    fresh = compared.filter(
+        pl.col("known").is_null() | ((pl.col("value") - pl.col("known")).abs() > _SAME_VALUE)
+    )
+    rows = fresh.select(
+        "series_id", "period", "value", vintage_at=pl.lit(vintage_at, pl.Datetime("us", "UTC"))
+    ).to_dicts()
+    for start in range(0, len(rows), _INSERT_BATCH):
+        connection.execute(insert(observations), rows[start : start + _INSERT_BATCH])
+    return SeriesWriteOutcome(new_vintages=fresh.height, unchanged=compared.height - fresh.height)
+
+
+def _spec(row: object) -> SeriesSpec:
+    return SeriesSpec(
+        key=row.key,  # type: ignore[attr-defined]
+        kind=row.kind,  # type: ignore[attr-defined]
+        frequency=row.frequency,  # type: ignore[attr-defined]
+        unit=row.unit,  # type: ignore[attr-defined]
+        dimensions=dict(row.dimensions),  # type: ignore[attr-defined]
+        description=row.description,  # type: ignore[attr-defined]
+    )
+
+
+def list_series(connection: Connection) -> list[SeriesSummary]:
+    stats = (
+        select(
+            observations.c.series_id,
+            func.count(func.distinct(observations.c.period)).label("n"),
+            func.min(observations.c.period).label("first"),
+            func.max(observations.c.period).label("last"),
+            func.max(observations.c.vintage_at).label("vintage"),
+        )
+        .group_by(observations.c.series_id)
+        .subquery()
+    )
+    rows = connection.execute(
+        select(series, stats.c.n, stats.c.first, stats.c.last, stats.c.vintage)
+        .outerjoin(stats, stats.c.series_id == series.c.id)
+        .order_by(series.c.key)
+    )
+    return [
+        SeriesSummary(_spec(row), int(row.n or 0), row.first, row.last, row.vintage) for row in rows
+    ]
+
+
+def find_series(connection: Connection, key: str) -> SeriesSpec | None:
+    row = connection.execute(select(series).where(series.c.key == key)).first()
+    return None if row is None else _spec(row)
+
+
+def observations_as_of(
+    connection: Connection,
+    key: str,
+    as_of: datetime | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> pl.DataFrame:
+    """The series as it was known at `as_of` (now if None): SERIES_READ_SCHEMA, by period."""
+    query = (
+        select(observations.c.period, observations.c.value, observations.c.vintage_at)
+        .join(series, series.c.id == observations.c.series_id)
+        .where(series.c.key == key)
+    )
+    if as_of is not None:
+        query = query.where(observations.c.vintage_at <= as_of)
+    if start is not None:
+        query = query.where(observations.c.period >= start)
+    if end is not None:
+        query = query.where(observations.c.period <= end)
+    frame = pl.DataFrame(list(connection.execute(query)), schema=SERIES_READ_SCHEMA, orient="row")
+    return (
+        frame.sort("vintage_at")
+        .group_by("period")
+        .agg(pl.col("value").last(), pl.col("vintage_at").last())
+        .sort("period")
+    )

@@ -1,0 +1,169 @@
+"""`Store`: the one way the rest of remitwatch reads and writes the time-series store.
+
+Every write method is one transaction: it either happens whole or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.store import migrate, raw, reads, runs
+from service.store import series as series_layer
+from service.store.engine import StoreError, db_reason, make_engine, masked
+from service.store.records import (
+    IngestOutcome,
+    OfficialRate,
+    QuarantinedRow,
+    ReceivedFile,
+    SeriesSpec,
+)
+
+
+class Store:
+    """The time-series store at one SQLAlchemy URL (SQLite file or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        return cls(make_engine(url))
+
+    @property
+    def url(self) -> str:
+        return masked(self.engine.url.render_as_string(hide_password=False))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- schema -----------------------------------------------------------------
+    def upgrade(self) -> None:
+        """Apply the migrations up to the newest schema (idempotent)."""
+        try:
+            migrate.upgrade(self.engine)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"migrating the store at {self.url} failed: {db_reason(exc)}"
+            ) from exc
+
+    def schema_revision(self) -> str | None:
+        return migrate.current_revision(self.engine)
+
+    def ping(self) -> None:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"the store at {self.url} cannot be reached: {db_reason(exc)}"
+            ) from exc
+
+    # -- raw layer --------------------------------------------------------------
+    def file_seen(self, sha256: str) -> bool:
+        with self.engine.connect() as connection:
+            return raw.file_seen(connection, sha256)
+
+    def ingest_rates_file(
+        self,
+        file: ReceivedFile,
+        rates: Sequence[OfficialRate],
+        quarantined: Sequence[QuarantinedRow],
+        rows_total: int,
+    ) -> IngestOutcome:
+        with self.engine.begin() as connection:
+            if raw.file_seen(connection, file.sha256):
+                return IngestOutcome(name=file.name, status="duplicate")
+            return raw.ingest_rates(connection, file, rates, quarantined, rows_total)
+
+    def ingest_transfer_file(
+        self,
+        file: ReceivedFile,
+        rows: pl.DataFrame,
+        quarantined: Sequence[QuarantinedRow],
+        rows_total: int,
+    ) -> IngestOutcome:
+        with self.engine.begin() as connection:
+            if raw.file_seen(connection, file.sha256):
+                return IngestOutcome(name=file.name, status="duplicate")
+            return raw.ingest_transfers(connection, file, rows, quarantined, rows_total)
+
+    def record_rejected_file(self, file: ReceivedFile, reason: str) -> IngestOutcome:
+        with self.engine.begin() as connection:
+            if raw.file_seen(connection, file.sha256):
+                return IngestOutcome(name=file.name, status="duplicate")
+            return raw.record_rejected(connection, file, reason)
+
+    def transfer_totals(self) -> pl.DataFrame:
+        with self.engine.connect() as connection:
+            return reads.transfer_totals(connection)
+
+    def current_rates(self) -> pl.DataFrame:
+        with self.engine.connect() as connection:
+            return reads.current_rates(connection)
+
+    def quarantined_rows(self, limit: int = 100, offset: int = 0) -> list[reads.QuarantineEntry]:
+        with self.engine.connect() as connection:
+            return reads.quarantined_rows(connection, limit, offset)
+
+    def status_figures(self) -> dict[str, Any]:
+        with self.engine.connect() as connection:
+            return reads.status_figures(connection)
+
+    # -- series layer -----------------------------------------------------------
+    def write_series(
+        self, specs: Sequence[SeriesSpec], frame: pl.DataFrame, vintage_at: datetime
+    ) -> series_layer.SeriesWriteOutcome:
+        with self.engine.begin() as connection:
+            return series_layer.write_observations(connection, specs, frame, vintage_at)
+
+    def list_series(self) -> list[series_layer.SeriesSummary]:
+        with self.engine.connect() as connection:
+            return series_layer.list_series(connection)
+
+    def find_series(self, key: str) -> SeriesSpec | None:
+        with self.engine.connect() as connection:
+            return series_layer.find_series(connection, key)
+
+    def series_as_of(
+        self,
+        key: str,
+        as_of: datetime | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> pl.DataFrame:
+        with self.engine.connect() as connection:
+            return series_layer.observations_as_of(connection, key, as_of, start, end)
+
+    # -- job runs and watermarks -------------------------------------------------
+    def start_run(self, job: str) -> int:
+        with self.engine.begin() as connection:
+            return runs.start_run(connection, job)
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        rows: int = 0,
+        error: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        with self.engine.begin() as connection:
+            runs.finish_run(connection, run_id, status, rows, error, detail)
+
+    def recent_runs(self, limit: int = 20, job: str | None = None) -> list[runs.JobRun]:
+        with self.engine.connect() as connection:
+            return runs.recent_runs(connection, limit, job)
+
+    def watermark(self, source: str) -> str | None:
+        with self.engine.connect() as connection:
+            return runs.get_watermark(connection, source)
+
+    def set_watermark(self, source: str, watermark: str) -> None:
+        with self.engine.begin() as connection:
+            runs.set_watermark(connection, source, watermark)
