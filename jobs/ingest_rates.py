@@ -1,0 +1,135 @@
+"""Ingest NBKR official rates from a URL, an XML file, a folder of them, or a history CSV."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from config import Settings
+from jobs.errors import RejectedFileError, SourceError
+from jobs.progress import ProgressHook, no_progress
+from jobs.received import fingerprint, read_bytes
+from jobs.refresh_series import refresh_series
+from jobs.report import IngestReport
+from jobs.sources.http import fetch
+from jobs.sources.nbkr_xml import parse_rates_xml
+from jobs.sources.parsed import ParsedRates
+from jobs.sources.rates_csv import parse_rates_history_csv
+from service.store import IngestOutcome, QuarantinedRow, Store
+
+log = logging.getLogger(__name__)
+
+#: Official values are published with 4 decimals; the store keeps exactly that scale.
+_RATE_DECIMALS = 4
+
+
+@dataclass(frozen=True)
+class RateDocument:
+    name: str
+    data: bytes
+
+
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def _rate_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.is_symlink() and p.suffix.lower() in (".xml", ".csv")
+    )
+
+
+def rate_sources(source: str) -> list[str]:
+    """The documents a SOURCE names: itself (URL or file) or the .xml/.csv files of a folder."""
+    if _is_url(source):
+        return [source]
+    path = Path(source)
+    if path.is_dir():
+        return [str(p) for p in _rate_files(path)]
+    if path.is_file():
+        return [source]
+    raise SourceError(f"rates source {source!r} is not an http(s) URL, a file or a folder")
+
+
+def _load(source: str, settings: Settings) -> RateDocument:
+    if _is_url(source):
+        return RateDocument(source, fetch(source, settings.http).content)
+    return RateDocument(source, read_bytes(Path(source)))
+
+
+def parse_rate_document(document: RateDocument) -> ParsedRates:
+    """XML when the content starts with '<', else the history CSV."""
+    head = document.data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if head == b"<":
+        return parse_rates_xml(document.data, document.name)
+    return parse_rates_history_csv(document.data, document.name)
+
+
+def _too_precise(parsed: ParsedRates) -> ParsedRates:
+    kept, quarantined = [], list(parsed.quarantined)
+    for number, rate in enumerate(parsed.rates, start=1):
+        exponent = rate.value.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > _RATE_DECIMALS:
+            quarantined.append(
+                QuarantinedRow(
+                    number,
+                    "value",
+                    f"value {rate.value} has more than {_RATE_DECIMALS} decimal places",
+                    {
+                        "date": rate.rate_date.isoformat(),
+                        "currency": rate.currency,
+                        "nominal": str(rate.nominal),
+                        "value": str(rate.value),
+                    },
+                )
+            )
+        else:
+            kept.append(rate)
+    return ParsedRates(kept, quarantined)
+
+
+def ingest_rate_document(store: Store, document: RateDocument) -> IngestOutcome:
+    received = fingerprint(document.name, "rates", document.data)
+    if store.file_seen(received.sha256):
+        return IngestOutcome(name=document.name, status="duplicate")
+    try:
+        parsed = _too_precise(parse_rate_document(document))
+    except RejectedFileError as exc:
+        log.warning("%s", exc)
+        return store.record_rejected_file(received, exc.reason)
+    total = len(parsed.rates) + len(parsed.quarantined)
+    return store.ingest_rates_file(received, parsed.rates, parsed.quarantined, total)
+
+
+def ingest_rates(
+    store: Store,
+    settings: Settings,
+    source: str | None = None,
+    progress: ProgressHook = no_progress,
+) -> IngestReport:
+    """Ingest every rate document SOURCE names (default: `rates.source`), then the series."""
+    report = IngestReport(job="ingest_rates")
+    chosen = source or settings.rates.source
+    if not chosen:
+        report.source_errors.append(
+            "no rates source: give SOURCE or set rates.source (REMITWATCH_RATES__SOURCE)"
+        )
+        return report
+    try:
+        names = rate_sources(chosen)
+    except SourceError as exc:
+        report.source_errors.append(str(exc))
+        return report
+    for done, name in enumerate(names, start=1):
+        try:
+            report.outcomes.append(ingest_rate_document(store, _load(name, settings)))
+        except SourceError as exc:
+            log.error("%s", exc)
+            report.source_errors.append(str(exc))
+        progress(done, len(names), name)
+    if report.brought_data:
+        report.series = refresh_series(store, settings)
+    return report
