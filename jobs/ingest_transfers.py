@@ -20,7 +20,7 @@ from jobs.report import IngestReport
 from jobs.sources.bank_db import max_report_date, read_new_transfers
 from jobs.sources.http import fetch
 from jobs.sources.transfer_files import parse_transfer_file
-from service.store import IngestOutcome, Store
+from service.store import IngestOutcome, Store, masked_url
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def _ingest_url(store: Store, settings: Settings, url: str, report: IngestReport
 
 
 def _ingest_database(store: Store, settings: Settings, report: IngestReport) -> None:
-    source_name = f"{SQL_SOURCE}:{store_safe(settings.transfers.sql_url)}"
+    source_name = f"{SQL_SOURCE}:{masked_url(settings.transfers.sql_url)}"
     mark = store.watermark(source_name)
     watermark = date.fromisoformat(mark) if mark else None
     try:
@@ -98,16 +98,6 @@ def _ingest_database(store: Store, settings: Settings, report: IngestReport) -> 
     newest = max_report_date(frame)
     if newest is not None:
         store.set_watermark(source_name, newest.isoformat())
-
-
-def store_safe(url: str) -> str:
-    """The URL without its password, fit to name a source."""
-    head, sep, tail = url.partition("@")
-    if not sep or "://" not in head:
-        return url
-    scheme, _, credentials = head.partition("://")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}@{tail}"
 
 
 def _is_url(source: str) -> bool:

@@ -4,6 +4,7 @@ Callers use `Store` and the records; no SQL outside this package.
 """
 
 from service.store.engine import StoreError
+from service.store.engine import masked as masked_url
 from service.store.reads import RATES_SCHEMA, TRANSFER_TOTALS_SCHEMA, QuarantineEntry
 from service.store.records import (
     MONEY_DTYPE,
@@ -41,4 +42,5 @@ __all__ = [
     "SeriesWriteOutcome",
     "Store",
     "StoreError",
+    "masked_url",
 ]

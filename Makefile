@@ -1,0 +1,59 @@
+# remitwatch: `make run` sets up and runs on the embedded SQLite store with the bundled
+# sample; `make test` sets up and runs the whole test suite (what CI runs).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
+# Two installs stamp their state, so a changed lock or pyproject reinstalls.
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test setup setup-test lint typecheck bench lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(PIP) install -c requirements.lock -e .
+	touch $@
+
+$(TEST_STAMP): $(BIN)/python pyproject.toml requirements.lock
+	$(PIP) install -c requirements.lock -e '.[test]'
+	touch $@ $(RUN_STAMP)
+
+setup: $(RUN_STAMP)
+
+setup-test: $(TEST_STAMP)
+
+## run: migrate the SQLite store (var/remitwatch.db), ingest the bundled sample, print the status
+run: setup
+	$(BIN)/remitwatch db upgrade
+	$(BIN)/remitwatch ingest sample
+	$(BIN)/remitwatch status
+
+## test: lint, type-check, import contracts, then the whole pytest suite (PostgreSQL included)
+test: setup-test lint typecheck
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+lint: setup-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup-test
+	$(BIN)/mypy .
+
+## bench: the benchmarks under bench/ (figures printed, not asserted)
+bench: setup-test
+	$(BIN)/python bench/ingest.py
+
+## lock: re-pin requirements.lock from the current environment
+lock: setup-test
+	$(BIN)/python -m pip freeze --exclude-editable | grep -vi '^remitwatch' > requirements.lock.new
+	{ head -n 2 requirements.lock; cat requirements.lock.new; } > requirements.lock.tmp
+	rm requirements.lock.new && mv requirements.lock.tmp requirements.lock
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
