@@ -56,6 +56,7 @@ def to_usd(totals: pl.DataFrame, rates: pl.DataFrame) -> tuple[pl.DataFrame, pl.
             right_on="rate_date",
             by="currency",
             strategy="backward",
+            check_sortedness=False,  # sorted above; polars cannot check it per `by` group
         )
         .drop("rate_date")
     )
