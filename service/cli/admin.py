@@ -79,8 +79,12 @@ def status_command(state: CliContext, as_json: bool) -> None:
     click.echo(f"store:        {summary['store']} (schema {summary['schema_revision']})")
     files = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(figures["files"].items()))
     click.echo(f"files:        {files or 'none received yet'}")
-    latest = ", ".join(f"{c} {d}" for c, d in rates["latest_date_by_currency"].items())
-    click.echo(f"rates:        {rates['rows']} rows; latest {latest or '-'}")
+    by_currency = rates["latest_date_by_currency"]
+    configured = [c for c in state.settings.rates.currencies if c in by_currency]
+    latest = ", ".join(f"{c} {by_currency[c]}" for c in configured)
+    others = len(by_currency) - len(configured)
+    more = f" (and {others} other currencies)" if others else ""
+    click.echo(f"rates:        {rates['rows']} rows; latest {latest or '-'}{more}")
     click.echo(
         f"transfers:    {transfers['rows']} rows, "
         f"{transfers['first_report_date'] or '-'} .. {transfers['last_report_date'] or '-'}"

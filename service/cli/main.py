@@ -48,12 +48,18 @@ def cli(ctx: click.Context, config_path: str | None, log_level: str | None) -> N
     state = CliContext(config_path)
     ctx.obj = state
     ctx.call_on_close(state.close)
-    level = log_level or state.settings.logging.level
+    try:
+        level = log_level or state.settings.logging.level
+    except ConfigError:
+        level = "INFO"  # the command that needs the settings reports the error (exit 2)
     logging.basicConfig(
         level=level.upper(),
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if level.upper() != "DEBUG":
+        # Alembic announces its context on every start; only a real migration is news.
+        logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 
 cli.add_command(config_group)

@@ -46,6 +46,8 @@ class Store:
     def upgrade(self) -> None:
         """Apply the migrations up to the newest schema (idempotent)."""
         try:
+            if migrate.current_revision(self.engine) == migrate.head_revision(self.engine):
+                return
             migrate.upgrade(self.engine)
         except SQLAlchemyError as exc:
             raise StoreError(
