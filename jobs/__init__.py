@@ -1,0 +1,1 @@
+"""remitwatch jobs: sources, validation, ingest and series derivation."""

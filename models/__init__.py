@@ -1,0 +1,1 @@
+"""Statistics of remitwatch: pure functions over arrays and frames (no I/O)."""
