@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
+from service.store.bulk import bulk_insert
 from service.store.records import (
     MONEY_DTYPE,
     TRANSFER_KEY,
@@ -224,15 +225,15 @@ def ingest_transfers(
     file_id = _record_file(connection, file, outcome, at)
     columns = [*TRANSFER_KEY, "amount", "count", "vintage"]
     written = pl.concat([new.select(columns), changed.select(columns)])
-    _insert_many(
+    bulk_insert(
         connection,
         transfer_vintages,
-        written.with_columns(file_id=pl.lit(file_id), recorded_at=pl.lit(at)).to_dicts(),
+        written.with_columns(
+            file_id=pl.lit(file_id), recorded_at=pl.lit(at, pl.Datetime("us", "UTC"))
+        ),
     )
-    _insert_many(
-        connection,
-        transfers_current,
-        new.select(columns).with_columns(file_id=pl.lit(file_id)).to_dicts(),
+    bulk_insert(
+        connection, transfers_current, new.select(columns).with_columns(file_id=pl.lit(file_id))
     )
     if changed.height:
         _update_current(connection, changed.select(columns), file_id)

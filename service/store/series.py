@@ -13,12 +13,12 @@ from datetime import date, datetime
 import polars as pl
 from sqlalchemy import Connection, func, insert, select, update
 
+from service.store.bulk import bulk_insert
 from service.store.records import OBSERVATION_SCHEMA, SeriesSpec
 from service.store.schema import observations, series
 
 #: Values closer than this are the same observation (USD rounded to cents, rates to 1e-6).
 _SAME_VALUE = 1e-9
-_INSERT_BATCH = 20_000
 
 #: Observations as read back: the period, its value and when that value became known.
 SERIES_READ_SCHEMA: dict[str, pl.DataType] = {
@@ -111,11 +111,16 @@ def write_observations(
     fresh = compared.filter(
         pl.col("known").is_null() | ((pl.col("value") - pl.col("known")).abs() > _SAME_VALUE)
     )
-    rows = fresh.select(
-        "series_id", "period", "value", vintage_at=pl.lit(vintage_at, pl.Datetime("us", "UTC"))
-    ).to_dicts()
-    for start in range(0, len(rows), _INSERT_BATCH):
-        connection.execute(insert(observations), rows[start : start + _INSERT_BATCH])
+    bulk_insert(
+        connection,
+        observations,
+        fresh.select(
+            "series_id",
+            "period",
+            "value",
+            vintage_at=pl.lit(vintage_at, pl.Datetime("us", "UTC")),
+        ),
+    )
     return SeriesWriteOutcome(new_vintages=fresh.height, unchanged=compared.height - fresh.height)
 
 
