@@ -1,0 +1,166 @@
+"""Bulk ingest benchmark: store writes against polars reading the same file alone.
+
+Generates N transfer rows as CSV (seeded, unique keys), then measures in separate
+processes, so each phase's peak memory is its own:
+
+  read      polars read_csv of the file, all columns as text (the bare read)
+  parse     read + validation (remitwatch's parser, no database)
+  sqlite    the whole ingest of the file into a fresh SQLite store
+  postgres  the same into a fresh database on a local PostgreSQL server
+
+Prints rows per second, the ratio to the bare read and peak RSS. Figures, not
+assertions: run it on the machine you care about.
+
+    python bench/ingest.py --rows 5000000
+    python bench/ingest.py --rows 1000000,5000000 --no-postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+OUT = ROOT / "bench" / "out"
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _phase(name: str, path: Path, url: str) -> dict[str, float]:
+    """Run one phase in this process and return its figures."""
+    import polars as pl
+
+    from jobs.ingest_transfers import ingest_transfer_document
+    from jobs.sources.transfer_files import parse_transfer_file
+    from service.store import Store
+
+    started = time.perf_counter()
+    if name == "read":
+        rows = pl.read_csv(path, infer_schema=False).height
+    elif name == "parse":
+        rows = parse_transfer_file(path.read_bytes(), str(path)).rows.height
+    else:
+        store = Store.open(url)
+        store.upgrade()
+        started = time.perf_counter()
+        outcome = ingest_transfer_document(store, str(path), path.read_bytes(), {})
+        rows = outcome.rows_new
+        store.close()
+    seconds = time.perf_counter() - started
+    return {"rows": rows, "seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
+
+
+def _run_phase(name: str, path: Path, url: str = "") -> dict[str, float]:
+    result = subprocess.run(
+        [sys.executable, __file__, "--phase", name, "--file", str(path), "--url", url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"phase {name} failed:\n{result.stderr}")
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+@contextmanager
+def _postgres() -> Iterator[str | None]:
+    from tests.pg_server import find_bindir, running_server
+
+    bindir = find_bindir()
+    if bindir is None:
+        print("PostgreSQL not installed (apt-get install postgresql): postgres phase skipped")
+        yield None
+        return
+    with running_server(bindir) as server:
+        yield server.admin_url
+
+
+def _bench_file(rows: int) -> Path:
+    from jobs.sample.generate import write_bench_csv
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"transfers_{rows}.csv"
+    if not path.exists():
+        started = time.perf_counter()
+        write_bench_csv(path, rows)
+        print(
+            f"generated {path.name}: {path.stat().st_size / 1e6:.0f} MB "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+    return path
+
+
+def _fresh_pg_database(admin_url: str, name: str) -> str:
+    import psycopg
+
+    conninfo = admin_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--rows",
+        default="5000000",
+        help="rows per run; several comma-separated sizes show memory scaling",
+    )
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL phase")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    parser.add_argument("--url", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(_phase(args.phase, Path(args.file), args.url)))
+        return 0
+
+    sizes = [int(size) for size in args.rows.split(",")]
+    with _postgres() if not args.no_postgres else _none() as pg_admin:
+        print(
+            f"{'rows':>10} {'phase':<9} {'seconds':>8} {'rows/s':>11} {'vs read':>8} {'peak MB':>8}"
+        )
+        for rows in sizes:
+            path = _bench_file(rows)
+            with tempfile.TemporaryDirectory() as tmp:
+                phases = {
+                    "read": "",
+                    "parse": "",
+                    "sqlite": f"sqlite:///{Path(tmp) / 'bench.db'}",
+                }
+                if pg_admin:
+                    phases["postgres"] = _fresh_pg_database(pg_admin, f"bench_{rows}")
+                read_rate = 0.0
+                for name, url in phases.items():
+                    figures = _run_phase(name, path, url)
+                    rate = figures["rows"] / figures["seconds"]
+                    read_rate = read_rate or rate
+                    print(
+                        f"{rows:>10} {name:<9} {figures['seconds']:>8.2f} {rate:>11,.0f} "
+                        f"{rate / read_rate:>8.3f} {figures['peak_rss_mb']:>8.0f}"
+                    )
+    return 0
+
+
+@contextmanager
+def _none() -> Iterator[None]:
+    yield None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
