@@ -16,12 +16,9 @@ from jobs.sources.http import fetch
 from jobs.sources.nbkr_xml import parse_rates_xml
 from jobs.sources.parsed import ParsedRates
 from jobs.sources.rates_csv import parse_rates_history_csv
-from service.store import IngestOutcome, QuarantinedRow, Store
+from service.store import IngestOutcome, Store
 
 log = logging.getLogger(__name__)
-
-#: Official values are published with 4 decimals; the store keeps exactly that scale.
-_RATE_DECIMALS = 4
 
 
 @dataclass(frozen=True)
@@ -68,35 +65,12 @@ def parse_rate_document(document: RateDocument) -> ParsedRates:
     return parse_rates_history_csv(document.data, document.name)
 
 
-def _too_precise(parsed: ParsedRates) -> ParsedRates:
-    kept, quarantined = [], list(parsed.quarantined)
-    for number, rate in enumerate(parsed.rates, start=1):
-        exponent = rate.value.normalize().as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > _RATE_DECIMALS:
-            quarantined.append(
-                QuarantinedRow(
-                    number,
-                    "value",
-                    f"value {rate.value} has more than {_RATE_DECIMALS} decimal places",
-                    {
-                        "date": rate.rate_date.isoformat(),
-                        "currency": rate.currency,
-                        "nominal": str(rate.nominal),
-                        "value": str(rate.value),
-                    },
-                )
-            )
-        else:
-            kept.append(rate)
-    return ParsedRates(kept, quarantined)
-
-
 def ingest_rate_document(store: Store, document: RateDocument) -> IngestOutcome:
     received = fingerprint(document.name, "rates", document.data)
     if store.file_seen(received.sha256):
         return IngestOutcome(name=document.name, status="duplicate")
     try:
-        parsed = _too_precise(parse_rate_document(document))
+        parsed = parse_rate_document(document)
     except RejectedFileError as exc:
         log.warning("%s", exc)
         return store.record_rejected_file(received, exc.reason)

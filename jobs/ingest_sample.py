@@ -1,4 +1,4 @@
-"""Ingest the bundled sample (official rates and bank transfer reports) shipped in jobs/sample/data."""
+"""Ingest the bundled sample (official rates, bank transfer reports) from jobs/sample/data."""
 
 from __future__ import annotations
 
