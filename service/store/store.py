@@ -50,9 +50,7 @@ class Store:
                 return
             migrate.upgrade(self.engine)
         except SQLAlchemyError as exc:
-            raise StoreError(
-                f"migrating the store at {self.url} failed: {db_reason(exc)}"
-            ) from exc
+            raise StoreError(f"migrating the store at {self.url} failed: {db_reason(exc)}") from exc
 
     def schema_revision(self) -> str | None:
         return migrate.current_revision(self.engine)
