@@ -19,7 +19,7 @@ from service.store import (
     SeriesSpec,
     Store,
 )
-from service.store.schema import metadata, transfer_vintages, transfers_current
+from service.store.schema import metadata, received_files, transfer_vintages, transfers_current
 
 
 def _file(name: str, sha: str, source: str = "transfers") -> ReceivedFile:
@@ -178,3 +178,14 @@ def test_job_runs_and_watermarks(store: Store) -> None:
     store.set_watermark("sql:bank", "2024-01-31")
     store.set_watermark("sql:bank", "2024-02-29")
     assert store.watermark("sql:bank") == "2024-02-29"
+
+
+def test_every_transfer_refers_to_its_received_file(store: Store) -> None:
+    # The bulk tables carry no foreign key (for load speed): the store keeps the link.
+    store.ingest_transfer_file(_file("a.csv", "a"), _transfers(("2024-01-02", "RU", "1", 1)), [], 1)
+    store.ingest_transfer_file(_file("b.csv", "b"), _transfers(("2024-01-02", "RU", "2", 1)), [], 1)
+    with store.engine.connect() as connection:
+        files = set(connection.execute(select(received_files.c.id)).scalars())
+        for table in (transfer_vintages, transfers_current):
+            referenced = set(connection.execute(select(table.c.file_id)).scalars())
+            assert referenced and referenced <= files

@@ -133,11 +133,6 @@ def upgrade() -> None:
         sa.Column("vintage", sa.Integer(), nullable=False),
         sa.Column("file_id", sa.Integer(), nullable=False),
         sa.Column("recorded_at", UtcDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["file_id"],
-            ["received_files.id"],
-            name=op.f("fk_transfer_vintages_file_id_received_files"),
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_transfer_vintages")),
         sa.UniqueConstraint(
             "report_date",
@@ -162,11 +157,6 @@ def upgrade() -> None:
         sa.Column("count", sa.BigInteger(), nullable=False),
         sa.Column("vintage", sa.Integer(), nullable=False),
         sa.Column("file_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["file_id"],
-            ["received_files.id"],
-            name=op.f("fk_transfers_current_file_id_received_files"),
-        ),
         sa.PrimaryKeyConstraint(
             "report_date",
             "bank_code",
