@@ -87,7 +87,8 @@ def status_command(state: CliContext, as_json: bool) -> None:
     click.echo(f"rates:        {rates['rows']} rows; latest {latest or '-'}{more}")
     click.echo(
         f"transfers:    {transfers['rows']} rows, "
-        f"{transfers['first_report_date'] or '-'} .. {transfers['last_report_date'] or '-'}"
+        f"{transfers['first_report_date'] or '-'} .. {transfers['last_report_date'] or '-'}, "
+        f"{transfers['waiting_for_rates']} waiting for official rates"
     )
     click.echo(f"quarantine:   {figures['quarantined_rows']} rows")
     click.echo(f"series:       {figures['series']} series, {figures['observations']} observations")

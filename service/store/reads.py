@@ -100,6 +100,32 @@ def _count(connection: Connection, query: Any) -> int:
     return int(connection.execute(query).scalar_one())
 
 
+def waiting_transfers(connection: Connection) -> int:
+    """Current transfer rows that no official rate converts to USD yet.
+
+    A row needs the USD rate in force on its date and, unless it is in USD, the rate of
+    its own currency (som needs only the USD rate).
+    """
+    r, t = official_rates.c, transfers_current.c
+    first_rate = dict(
+        connection.execute(select(r.currency, func.min(r.rate_date)).group_by(r.currency)).all()
+    )
+    usd_first = first_rate.get("USD")
+    waiting = 0
+    for currency in connection.execute(select(t.currency).distinct()).scalars():
+        own_first = None if currency in ("USD", "KGS") else first_rate.get(currency)
+        query = select(func.count()).where(t.currency == currency)
+        if (currency not in ("USD", "KGS") and own_first is None) or (
+            currency != "USD" and usd_first is None
+        ):
+            waiting += _count(connection, query)
+            continue
+        thresholds = [d for d in (own_first, usd_first if currency != "USD" else None) if d]
+        if thresholds:
+            waiting += _count(connection, query.where(t.report_date < max(thresholds)))
+    return waiting
+
+
 def status_figures(connection: Connection) -> dict[str, Any]:
     """Counts and freshness of the store, for `remitwatch status`."""
     files = {
@@ -132,6 +158,7 @@ def status_figures(connection: Connection) -> dict[str, Any]:
             "rows": _count(connection, select(func.count()).select_from(transfers_current)),
             "first_report_date": first_report.isoformat() if first_report else None,
             "last_report_date": last_report.isoformat() if last_report else None,
+            "waiting_for_rates": waiting_transfers(connection),
         },
         "quarantined_rows": _count(connection, select(func.count()).select_from(quarantine)),
         "series": _count(connection, select(func.count()).select_from(series)),

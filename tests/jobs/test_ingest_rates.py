@@ -51,8 +51,14 @@ def test_rates_from_a_url_and_from_a_server_that_fails(
     http_server: Callable[[dict[str, tuple[int, bytes]]], str],
 ) -> None:
     base = http_server(
-        {"/XML/daily.xml": (200, EVENING_FILE.read_bytes()), "/broken.xml": (500, b"oops")}
+        {
+            "/XML/daily.xml": (200, EVENING_FILE.read_bytes()),
+            "/broken.xml": (500, b"oops"),
+            "/garbage.xml": (200, b"<html><body>Service temporarily unavailable</body></html>"),
+        }
     )
+    garbage = ingest_rates(store, settings, f"{base}/garbage.xml")
+    assert garbage.failed and "CurrencyRates" in (garbage.rejected[0].reason or "")
     failed = ingest_rates(store, settings, f"{base}/broken.xml")
     assert failed.failed
     assert "500" in failed.source_errors[0] and f"{base}/broken.xml" in failed.source_errors[0]

@@ -122,8 +122,10 @@ def test_transfers_wait_for_their_rate_then_appear(
     first = ingest_transfers(store, settings)
     assert first.series is not None and first.series.waiting_rows == 1
     assert store.find_series("remit.in.total.D") is None
+    assert store.status_figures()["transfers"]["waiting_for_rates"] == 1
     _rates(store, settings, tmp_path)
     assert store.series_as_of("remit.in.total.D")["value"].to_list() == [pytest.approx(96.8)]
+    assert store.status_figures()["transfers"]["waiting_for_rates"] == 0
 
 
 def test_http_source_down_records_a_failed_run_and_changes_nothing(
