@@ -12,7 +12,7 @@ from jobs.progress import ProgressHook, no_progress
 from jobs.received import fingerprint, read_bytes
 from jobs.refresh_series import refresh_series
 from jobs.report import IngestReport
-from jobs.sources.http import fetch
+from jobs.sources.http import fetch, is_http_url
 from jobs.sources.nbkr_xml import parse_rates_xml
 from jobs.sources.parsed import ParsedRates
 from jobs.sources.rates_csv import parse_rates_history_csv
@@ -27,10 +27,6 @@ class RateDocument:
     data: bytes
 
 
-def _is_url(source: str) -> bool:
-    return source.startswith(("http://", "https://"))
-
-
 def _rate_files(folder: Path) -> list[Path]:
     return sorted(
         p
@@ -41,7 +37,7 @@ def _rate_files(folder: Path) -> list[Path]:
 
 def rate_sources(source: str) -> list[str]:
     """The documents a SOURCE names: itself (URL or file) or the .xml/.csv files of a folder."""
-    if _is_url(source):
+    if is_http_url(source):
         return [source]
     path = Path(source)
     if path.is_dir():
@@ -52,7 +48,7 @@ def rate_sources(source: str) -> list[str]:
 
 
 def _load(source: str, settings: Settings) -> RateDocument:
-    if _is_url(source):
+    if is_http_url(source):
         return RateDocument(source, fetch(source, settings.http).content)
     return RateDocument(source, read_bytes(Path(source)))
 

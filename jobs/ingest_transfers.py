@@ -18,7 +18,7 @@ from jobs.received import fingerprint, read_bytes
 from jobs.refresh_series import refresh_series
 from jobs.report import IngestReport
 from jobs.sources.bank_db import max_report_date, read_new_transfers
-from jobs.sources.http import fetch
+from jobs.sources.http import fetch, is_http_url
 from jobs.sources.transfer_files import parse_transfer_file
 from service.store import IngestOutcome, Store, masked_url
 
@@ -100,10 +100,6 @@ def _ingest_database(store: Store, settings: Settings, report: IngestReport) -> 
         store.set_watermark(source_name, newest.isoformat())
 
 
-def _is_url(source: str) -> bool:
-    return source.startswith(("http://", "https://"))
-
-
 def ingest_transfers(
     store: Store,
     settings: Settings,
@@ -114,7 +110,7 @@ def ingest_transfers(
     inbox plus the configured URL and bank database; then refresh the series."""
     report = IngestReport(job="ingest_transfers")
     inbox_dir = settings.paths.inbox
-    if source is None or (not _is_url(source) and Path(source) == inbox_dir):
+    if source is None or (not is_http_url(source) and Path(source) == inbox_dir):
         files = inbox.pending_files(inbox_dir)
         for done, path in enumerate(files, start=1):
             _ingest_path(store, settings, path, report, move=True)
@@ -128,7 +124,7 @@ def ingest_transfers(
             report.source_errors.append("source 'sql' needs transfers.sql_url and sql_query")
         else:
             _ingest_database(store, settings, report)
-    elif _is_url(source):
+    elif is_http_url(source):
         _ingest_url(store, settings, source, report)
     else:
         path = Path(source)

@@ -44,6 +44,7 @@ from jobs.sample._rates import (
     synthetic_rates,
 )
 from jobs.sample._targets import FIRST_YEAR, LAST_YEAR, monthly_targets
+from service.store.records import TRANSFER_KEY, TRANSFER_SCHEMA
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "data"
 REAL_RATES_FILE = "nbkr_rates_2021-07-03_2026-08-22.csv"
@@ -52,18 +53,6 @@ SAMPLE_START = SYNTHETIC_START
 SAMPLE_END = date(2026, 8, 22)
 DEFAULT_SEED = 20140101
 
-#: The transfer report columns, in file order; amounts in units of `currency`.
-TRANSFER_SCHEMA: dict[str, pl.DataType] = {
-    "report_date": pl.Date(),
-    "bank_code": pl.String(),
-    "system": pl.String(),
-    "country": pl.String(),
-    "direction": pl.String(),
-    "currency": pl.String(),
-    "amount": pl.Decimal(20, 2),
-    "count": pl.Int64(),
-}
-TRANSFER_KEY: tuple[str, ...] = tuple(list(TRANSFER_SCHEMA)[:6])
 
 #: Relative daily activity Monday … Sunday: busiest on Friday, quiet on Sunday.
 _WEEKDAY_ACTIVITY = np.array([1.04, 1.02, 1.0, 1.0, 1.08, 0.97, 0.62])

@@ -68,6 +68,12 @@ class _AttemptFailed(Exception):
         self.retryable = retryable
 
 
+def is_http_url(source: str) -> bool:
+    """True when `source` is an http:// or https:// URL (any case), the only kinds fetched."""
+    scheme = _SCHEME.match(source)
+    return scheme is not None and scheme.group(1).lower() in ("http", "https")
+
+
 def fetch(
     url: str,
     settings: HttpSettings,
@@ -85,8 +91,7 @@ def fetch(
     A given `client` is used as is (its own timeout is overridden per request) and not closed.
     """
     shown = _masked(url)
-    scheme = _SCHEME.match(url)
-    if scheme is None or scheme.group(1).lower() not in ("http", "https"):
+    if not is_http_url(url):
         raise SourceError(f"GET {shown}: only http:// and https:// URLs can be fetched")
     timeout = httpx.Timeout(settings.timeout_seconds)
     retrying = Retrying(

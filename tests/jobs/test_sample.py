@@ -24,23 +24,13 @@ from jobs.sample.generate import (
     read_rates_csv,
     write_bench_csv,
 )
+from service.store.records import TRANSFER_SCHEMA
 
 #: sha256 of /work/shared/data/nbkr_rates_daily.csv (kg-dashboard commit 3cf9dd3…), which the
 #: committed copy must equal byte for byte; the README records the same digest.
 REAL_RATES_SHA256 = "934a17ca6d52af321b05519b06cb8f91d54723e7cff1cdcf6ec1795061d7f2b9"
 
-EXPECTED_SCHEMA = pl.Schema(
-    {
-        "report_date": pl.Date(),
-        "bank_code": pl.String(),
-        "system": pl.String(),
-        "country": pl.String(),
-        "direction": pl.String(),
-        "currency": pl.String(),
-        "amount": pl.Decimal(20, 2),
-        "count": pl.Int64(),
-    }
-)
+EXPECTED_SCHEMA = pl.Schema(TRANSFER_SCHEMA)  # what the store accepts
 KEY = ["report_date", "bank_code", "system", "country", "direction", "currency"]
 TRANSFER_FILES = sorted(SAMPLE_DIR.glob("transfers_*.parquet"))
 
