@@ -37,12 +37,24 @@ def db_upgrade(state: CliContext) -> None:
 
 @click.group("quarantine")
 def quarantine_group() -> None:
-    """Rows that failed validation, with file, row, column and reason."""
+    """Rows that failed validation (file, row, column, reason)."""
 
 
 @quarantine_group.command("list")
-@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100_000),
+    default=100,
+    show_default=True,
+    help="Rows to show.",
+)
+@click.option(
+    "--offset",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Newest rows to skip first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (with the original rows).")
 @pass_context
 def quarantine_list(state: CliContext, limit: int, offset: int, as_json: bool) -> None:
@@ -62,7 +74,11 @@ def quarantine_list(state: CliContext, limit: int, offset: int, as_json: bool) -
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def status_command(state: CliContext, as_json: bool) -> None:
-    """Summarise the store: files, rates, transfers, quarantine, series, last runs."""
+    """Summarise the store and the last job runs.
+
+    Files received, official rates, transfers (and how many wait for a rate),
+    quarantined rows, series, and the five most recent job runs.
+    """
     store = state.store()
     figures = store.status_figures()
     runs = [run.to_dict() for run in store.recent_runs(limit=5)]

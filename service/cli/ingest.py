@@ -37,7 +37,7 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="Print the r
 
 @click.group("ingest")
 def ingest_group() -> None:
-    """Take in data: official rates, bank transfer reports, or the bundled sample.
+    """Take in official rates, bank transfer reports or the sample.
 
     Each file is one transaction and is processed once (by checksum). Rows that
     fail validation are quarantined with file, row, column and reason; the rest
