@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     Float,
@@ -163,4 +164,91 @@ observations = Table(
     Column("period", Date, primary_key=True),
     Column("vintage_at", UtcDateTime(), primary_key=True),
     Column("value", Float, nullable=False),
+)
+
+#: One fit of one model: what was fitted (spec, parameters) and how it went.
+model_runs = Table(
+    "model_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("series_key", String(128), nullable=False),  # a series key, or "var" for the VAR
+    Column("kind", String(16), nullable=False),  # "sarimax" | "var"
+    Column("status", String(32), nullable=False),  # "ok" | "failed" | "insufficient_data"
+    Column("reason", Text, nullable=True),
+    Column("spec", JSON, nullable=True),
+    Column("params", JSON, nullable=True),
+    Column("result", JSON, nullable=False),  # the model's full result (criteria, diagnostics)
+    Column("last_period", Date, nullable=True),
+    Column("data_as_of", UtcDateTime(), nullable=True),  # the data vintage fitted
+    Column("fitted_at", UtcDateTime(), nullable=False),
+    Column("seconds", Float, nullable=False),
+    Index("ix_model_runs_series_fitted", "series_key", "fitted_at"),
+)
+
+forecasts = Table(
+    "forecasts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("series_key", String(128), nullable=False),
+    Column("model_run_id", Integer, ForeignKey("model_runs.id"), nullable=False),
+    Column("origin", Date, nullable=False),  # the last observed period
+    Column("made_at", UtcDateTime(), nullable=False),
+    Index("ix_forecasts_series_made", "series_key", "made_at"),
+)
+
+#: Forecast points in USD: the mean and the 80% and 95% bands.
+forecast_points = Table(
+    "forecast_points",
+    metadata,
+    Column("forecast_id", Integer, ForeignKey("forecasts.id"), primary_key=True),
+    Column("period", Date, primary_key=True),
+    Column("mean", Float, nullable=False),
+    Column("lower_80", Float, nullable=False),
+    Column("upper_80", Float, nullable=False),
+    Column("lower_95", Float, nullable=False),
+    Column("upper_95", Float, nullable=False),
+)
+
+#: Shock episodes: one row per event, updated while it is open.
+shock_events = Table(
+    "shock_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("series_key", String(128), nullable=False),
+    Column("start_period", Date, nullable=False),
+    Column("end_period", Date, nullable=True),
+    Column("peak_period", Date, nullable=False),
+    Column("observed", Float, nullable=False),
+    Column("expected", Float, nullable=False),
+    Column("lower_95", Float, nullable=False),
+    Column("upper_95", Float, nullable=False),
+    Column("zscore", Float, nullable=False),
+    Column("severity", String(16), nullable=False),  # "warning" | "critical"
+    Column("status", String(16), nullable=False),  # "open" | "closed"
+    Column("periods", Integer, nullable=False),
+    Column("contributors", JSON, nullable=False),
+    Column("model_run_id", Integer, ForeignKey("model_runs.id"), nullable=True),
+    Column("detected_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("series_key", "start_period", name="uq_shock_events_series_start"),
+)
+
+backtest_scores = Table(
+    "backtest_scores",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("series_key", String(128), nullable=False),
+    Column("model_run_id", Integer, ForeignKey("model_runs.id"), nullable=True),
+    Column("made_at", UtcDateTime(), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("mase", Float, nullable=True),
+    Column("naive_mase", Float, nullable=True),
+    Column("coverage_80", Float, nullable=True),
+    Column("coverage_95", Float, nullable=True),
+    Column("false_alarms_per_year", Float, nullable=True),
+    Column("beats_seasonal_naive", Boolean, nullable=True),
+    Column("n_forecasts", Integer, nullable=False),
+    Column("horizon", Integer, nullable=False),
+    Column("result", JSON, nullable=False),
+    Index("ix_backtest_scores_series_made", "series_key", "made_at"),
 )

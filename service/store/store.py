@@ -5,7 +5,7 @@ Every write method is one transaction: it either happens whole or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ import polars as pl
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.store import migrate, raw, reads, runs
+from service.store import migrate, model_results, raw, reads, runs
 from service.store import series as series_layer
 from service.store.engine import StoreError, db_reason, make_engine, masked
 from service.store.records import (
@@ -167,3 +167,67 @@ class Store:
     def set_watermark(self, source: str, watermark: str) -> None:
         with self.engine.begin() as connection:
             runs.set_watermark(connection, source, watermark)
+
+    # -- model results ------------------------------------------------------------
+    def record_model_run(self, **run: Any) -> int:
+        """Store one fit (see `model_results.record_model_run` for the fields)."""
+        with self.engine.begin() as connection:
+            return model_results.record_model_run(connection, **run)
+
+    def latest_model_run(
+        self, series_key: str, *, ok_only: bool = True, fitted_before: datetime | None = None
+    ) -> model_results.ModelRun | None:
+        with self.engine.connect() as connection:
+            return model_results.latest_model_run(
+                connection, series_key, ok_only=ok_only, fitted_before=fitted_before
+            )
+
+    def model_runs(self, limit: int = 50) -> list[model_results.ModelRun]:
+        with self.engine.connect() as connection:
+            return model_results.model_runs_list(connection, limit)
+
+    def save_scoring(
+        self,
+        *,
+        series_key: str,
+        model_run_id: int,
+        forecast: Mapping[str, Any] | None,
+        events: Sequence[Mapping[str, Any]],
+        backtest: Mapping[str, Any] | None,
+        at: datetime,
+    ) -> tuple[int, int]:
+        """Store a series' forecast, shock events and backtest score in one transaction.
+
+        Returns (new events, updated events).
+        """
+        with self.engine.begin() as connection:
+            if forecast is not None:
+                model_results.record_forecast(connection, model_run_id, forecast, at)
+            if backtest is not None:
+                model_results.record_backtest(connection, backtest, model_run_id, at)
+            return model_results.replace_shock_events(
+                connection, series_key, events, model_run_id, at
+            )
+
+    def latest_forecast(
+        self, series_key: str, made_before: datetime | None = None
+    ) -> dict[str, Any] | None:
+        with self.engine.connect() as connection:
+            return model_results.latest_forecast(connection, series_key, made_before)
+
+    def shock_events(
+        self,
+        *,
+        since: date | None = None,
+        status: str | None = None,
+        series_key: str | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            return model_results.list_shock_events(
+                connection, since=since, status=status, series_key=series_key, limit=limit
+            )
+
+    def latest_backtests(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            return model_results.latest_backtests(connection)
