@@ -5,6 +5,7 @@ Callers use `Store` and the records; no SQL outside this package.
 
 from service.store.engine import StoreError
 from service.store.engine import masked as masked_url
+from service.store.model_results import ModelRun
 from service.store.reads import RATES_SCHEMA, TRANSFER_TOTALS_SCHEMA, QuarantineEntry
 from service.store.records import (
     MONEY_DTYPE,
@@ -18,7 +19,6 @@ from service.store.records import (
     ReceivedFile,
     SeriesSpec,
 )
-from service.store.model_results import ModelRun
 from service.store.runs import JobRun
 from service.store.series import SERIES_READ_SCHEMA, SeriesSummary, SeriesWriteOutcome
 from service.store.store import Store
