@@ -1,0 +1,52 @@
+"""Where model fits run: any `concurrent.futures` executor.
+
+`compute.workers = 1` runs fits in this process; more starts a local process pool
+whose workers each use one BLAS thread, so two workers on two cores do not fight
+over them. A Dask `distributed.Client(...).get_executor()` fits the same interface.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any, ParamSpec, TypeVar
+
+_BLAS_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def pin_blas_threads() -> None:
+    """Worker initializer: one BLAS thread. Runs before numpy is imported in a spawned worker."""
+    for name in _BLAS_THREAD_VARIABLES:
+        os.environ[name] = "1"
+
+
+class InlineExecutor(Executor):
+    """Runs each task at submission, in the calling process (workers = 1, tests, debugging)."""
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to the caller through the future
+            future.set_exception(exc)
+        return future
+
+
+def make_executor(workers: int) -> Executor:
+    """An executor for `workers` processes (spawned, so BLAS pinning takes effect)."""
+    if workers <= 1:
+        return InlineExecutor()
+    context: Any = get_context("spawn")
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=pin_blas_threads
+    )
