@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Protocol, TypeVar
 
-from jobs.report import IngestReport
 from service.store import Store
 
 log = logging.getLogger(__name__)
 
 
-def run_recorded(store: Store, job: str, work: Callable[[], IngestReport]) -> IngestReport:
+class JobReport(Protocol):
+    """What a job run record needs to know of a job's result."""
+
+    @property
+    def failed(self) -> bool: ...
+
+    @property
+    def rows_written(self) -> int: ...
+
+    def error_summary(self) -> str | None: ...
+
+    def to_dict(self) -> dict[str, object]: ...
+
+
+ReportT = TypeVar("ReportT", bound=JobReport)
+
+
+def run_recorded(store: Store, job: str, work: Callable[[], ReportT]) -> ReportT:
     """Call `work` inside a job-run record. A failure is recorded, then raised on."""
     run_id = store.start_run(job)
     try:
