@@ -36,7 +36,7 @@ run: setup
 ## test: lint, type-check, import contracts, then the whole pytest suite (PostgreSQL included)
 test: setup-test lint typecheck
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -p no:cacheprovider
 
 lint: setup-test
 	$(BIN)/ruff check .
