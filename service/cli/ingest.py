@@ -11,6 +11,7 @@ from jobs.ingest_sample import ingest_sample
 from jobs.ingest_transfers import ingest_transfers
 from jobs.job_run import run_recorded
 from jobs.report import IngestReport
+from jobs.score import score_models
 from service.cli.context import CliContext, pass_context, progress_bar
 from service.cli.output import echo_json, echo_report
 
@@ -25,11 +26,18 @@ def _run(
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    scoring = None
+    if report.brought_data:
+        # New observations: update the fitted models (no refit) and look for shocks.
+        scoring = run_recorded(store, "score", lambda: score_models(store, state.settings))
     if as_json:
-        echo_json(report.to_dict())
+        echo_json({**report.to_dict(), "scoring": scoring.to_dict() if scoring else None})
     else:
         echo_report(report)
-    return 1 if report.failed else 0
+        if scoring is not None and scoring.series:
+            new = sum(int(str(row["new_events"])) for row in scoring.series)
+            click.echo(f"scored {len(scoring.series)} models: {new} new shock events")
+    return 1 if report.failed or (scoring is not None and scoring.failed) else 0
 
 
 _json_option = click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")

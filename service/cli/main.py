@@ -15,7 +15,16 @@ import click
 from config import ConfigError, RemitwatchError
 from service.cli.admin import config_group, db_group, quarantine_group, status_command
 from service.cli.context import CliContext
+from service.cli.decompose import decompose_command
 from service.cli.ingest import ingest_group
+from service.cli.modelling import (
+    backtest_command,
+    fit_command,
+    forecast_command,
+    impact_command,
+    scenario_command,
+    shocks_command,
+)
 from service.cli.series import series_group
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -68,6 +77,16 @@ cli.add_command(ingest_group)
 cli.add_command(series_group)
 cli.add_command(quarantine_group)
 cli.add_command(status_command)
+for _command in (
+    fit_command,
+    forecast_command,
+    shocks_command,
+    impact_command,
+    scenario_command,
+    backtest_command,
+    decompose_command,
+):
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> int:

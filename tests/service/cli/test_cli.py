@@ -18,7 +18,14 @@ HEADER = "report_date,bank_code,system,country,direction,currency,amount,count\n
 
 #: The public command surface: a rename must be a visible decision.
 COMMANDS = {
+    "backtest",
     "config show",
+    "decompose",
+    "fit",
+    "forecast",
+    "impact",
+    "scenario",
+    "shocks",
     "db upgrade",
     "ingest rates",
     "ingest sample",
