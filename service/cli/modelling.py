@@ -6,14 +6,15 @@ from datetime import date, datetime
 from typing import Any
 
 import click
-from models.sarimax import forecast as sarimax_forecast
 
+from jobs.fx import fx_stability_of
 from jobs.impact import VAR_KEY, fit_impact, scenario
 from jobs.job_run import run_recorded
 from jobs.model_inputs import TOTAL_INFLOWS, load_complete_series, load_series
 from jobs.model_restore import fit_from_run
 from jobs.refit import run_models
 from jobs.replay import replay
+from models.sarimax import forecast as sarimax_forecast
 from service.cli.context import CliContext, parse_as_of, pass_context
 from service.cli.output import echo_json
 from service.cli.tables import (
@@ -170,10 +171,12 @@ def shocks_command(
 @pass_context
 def impact_command(state: CliContext, as_json: bool) -> None:
     """How much a 10% fall in remittances moves som/USD: the VAR's impulse responses,
-    variance decomposition, Granger tests and the cumulative impact at 1, 3, 6, 12 months."""
+    variance decomposition, Granger tests and the cumulative impact at 1, 3, 6, 12 months;
+    with the som's current volatility (30/90-day realised, EWMA, largest daily move)."""
     store = state.store()
     run = store.latest_model_run(VAR_KEY, ok_only=False)
     result = run.result if run is not None else fit_impact(store, state.settings)
+    result = {**result, "fx_stability": fx_stability_of(store).to_dict()}
     if as_json:
         echo_json(result)
     else:

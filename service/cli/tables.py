@@ -68,6 +68,15 @@ def echo_impact(result: Mapping[str, Any]) -> None:
     click.echo("Granger causality (p-values):")
     for test in result["granger"]:
         click.echo(f"  {test['cause']} -> {test['effect']}: {_num(test['pvalue'], 3)}")
+    fx = result.get("fx_stability") or {}
+    if fx:
+        click.echo(
+            f"som/USD volatility as of {fx.get('as_of')} (annualised %): "
+            f"30-day {_num(fx.get('realised_vol_30d'))}, "
+            f"90-day {_num(fx.get('realised_vol_90d'))}, EWMA {_num(fx.get('ewma_vol'))}; "
+            f"largest daily move {_num(fx.get('largest_move_pct'))}% "
+            f"on {fx.get('largest_move_date')}"
+        )
 
 
 def echo_scenario(payload: Mapping[str, Any]) -> None:
