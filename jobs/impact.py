@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
-from models.scenario import ScenarioPath, ScenarioProjection, project_scenario
-from models.var import VarAnalysis, VarConfig, VarInput, VarParams, fit_var
 
 from config import Settings
 from jobs.model_inputs import TOTAL_INFLOWS, load_complete_series
+from models.scenario import ScenarioPath, ScenarioProjection, project_scenario
+from models.var import VarAnalysis, VarConfig, VarInput, VarParams, fit_var
 from service.store import Store
 
 VAR_KEY = "var"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from config import Settings
 from models.sarimax import OrderGrid, SarimaxFit, SarimaxSpec
 from models.shocks import ShockRule
-
-from config import Settings
 from service.store import ModelRun
 
 

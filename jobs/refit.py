@@ -13,14 +13,13 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from models.shocks import ShockEvent, attribute
-
 from config import Settings
 from jobs.executor import make_executor
 from jobs.impact import fit_impact
 from jobs.model_inputs import TOTAL_INFLOWS, modelled_series
 from jobs.series_model import Mode, SeriesOutcome, run_series
 from jobs.tasks import build_task
+from models.shocks import ShockEvent, attribute
 from service.store import Store
 
 log = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
+
 from models.backtest import BacktestScore, rolling_origin
 from models.sarimax import (
     Forecast,
@@ -21,7 +22,6 @@ from models.sarimax import (
     one_step_ahead,
     select_and_fit,
 )
-
 from models.series import DatedSeries, FloatArray, period_to_date
 from models.shocks import ScoredPeriod, ShockEvent, ShockRule, detect_events, score
 
