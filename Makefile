@@ -48,6 +48,7 @@ typecheck: setup-test
 ## bench: the benchmarks under bench/ (figures printed, not asserted)
 bench: setup-test
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/fit.py
 
 ## lock: re-pin requirements.lock from the current environment
 lock: setup-test
