@@ -1,0 +1,190 @@
+"""SARIMAX fit benchmark: cold fit, warm refit, Kalman update and forecast, per series.
+
+Simulates N monthly series (airline model in logs, 180 points, one regressor, seeded)
+and measures for each, at a fixed order ((1,1,1)(1,1,1,12) by default):
+
+  cold      fit_spec on the 180 points from statsmodels' start values
+  warm      fit_spec on 181 points (one new month) from the cold fit's params
+  rebuild   SARIMAX(y, exog, **spec).filter(params): what a job does before updating
+  append    statsmodels results.append(one new observation, refit=False): the Kalman
+            update (extend(), which filters only the new observation, is shown too)
+  forecast  forecast() 12 months ahead (rebuild + filter + USD bands)
+
+first sequentially in this process, then over a ProcessPoolExecutor(max_workers=2).
+BLAS is pinned to one thread everywhere (OMP/OPENBLAS/MKL_NUM_THREADS=1, set before
+numpy is imported here and in each spawned worker; threadpoolctl is not installed and
+not needed for that), so that two workers do not compete for the two cores.
+
+Prints seconds per series, fits per second, the warm/cold and update/refit ratios and
+the parallel efficiency (sequential time / (2 × parallel time)). Figures, not
+assertions: run it on the machine you care about.
+
+    python bench/fit.py --series 200
+    python bench/fit.py --series 10 --order airline
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+BLAS_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+ORDERS = {
+    "full": ((1, 1, 1), (1, 1, 1, 12)),
+    "airline": ((0, 1, 1), (0, 1, 1, 12)),
+}
+PHASES = ("cold", "warm", "rebuild", "append", "extend", "forecast")
+SEED = 20240611
+
+
+def pin_blas() -> None:
+    """One BLAS thread in this process (effective only before numpy is imported)."""
+    for name in BLAS_VARIABLES:
+        os.environ[name] = "1"
+
+
+def _worker_ready(pause: float) -> int:
+    """Warm-up task: imports done, the worker is running."""
+    import models.sarimax  # noqa: F401
+
+    time.sleep(pause)
+    return os.getpid()
+
+
+def measure(index: int, points: int, order_name: str) -> dict[str, float]:
+    """Seconds of each phase for series number `index` (seeded, reproducible)."""
+    import numpy as np
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    from models.sarimax import SarimaxSpec, fit_spec, forecast
+    from models.sarimax_fit import COLD_MAXITER
+    from models.series import DatedSeries
+
+    rng = np.random.default_rng([SEED, index])
+    n = points + 1
+    noise = rng.normal(0.0, 0.03, n + 13)
+    w = noise[13:] - 0.4 * noise[12:-1] - 0.6 * noise[1:-12] + 0.24 * noise[:-13]
+    seasonal = np.zeros(n)
+    for t in range(n):
+        seasonal[t] = (seasonal[t - 12] if t >= 12 else 0.0) + w[t]
+    rub = rng.normal(0.0, 1.0, n)
+    pattern = 0.15 * np.sin(2 * np.pi * np.arange(12) / 12)
+    log_level = 18.0 + np.cumsum(seasonal) + pattern[np.arange(n) % 12] - 0.05 * rub
+    periods = (np.datetime64("2010-01", "M") + np.arange(n)).astype("datetime64[D]")
+    series = DatedSeries(f"bench.{index}.M", "M", periods, np.exp(log_level))
+    fitted = series.head(points)
+    order, seasonal_order = ORDERS[order_name]
+    spec = SarimaxSpec(order, seasonal_order, exog_names=("rub_change",))
+
+    figures: dict[str, float] = {}
+    started = time.perf_counter()
+    cold = fit_spec(fitted, spec, exog=rub[:points], maxiter=COLD_MAXITER)
+    figures["cold"] = time.perf_counter() - started
+    started = time.perf_counter()
+    warm = fit_spec(series, spec, exog=rub, start_params=cold.params)
+    figures["warm"] = time.perf_counter() - started
+
+    sarimax = {"order": order, "seasonal_order": seasonal_order}
+    started = time.perf_counter()
+    results = SARIMAX(log_level[:points], exog=rub[:points], **sarimax).filter(
+        np.asarray(cold.params), cov_type="none"
+    )
+    figures["rebuild"] = time.perf_counter() - started
+    started = time.perf_counter()
+    results.append(log_level[points:], exog=rub[points:], refit=False)
+    figures["append"] = time.perf_counter() - started
+    started = time.perf_counter()
+    results.extend(log_level[points:], exog=rub[points:])
+    figures["extend"] = time.perf_counter() - started
+    started = time.perf_counter()
+    forecast(warm, series, 12, exog=rub)
+    figures["forecast"] = time.perf_counter() - started
+
+    cold_again = fit_spec(series, spec, exog=rub, maxiter=COLD_MAXITER)
+    figures["warm_param_gap"] = max(
+        abs(a - b) for a, b in zip(warm.params[:-1], cold_again.params[:-1], strict=True)
+    )
+    figures["ok"] = float(cold.ok and warm.ok)
+    figures["warnings"] = float(len(cold.warnings) + len(warm.warnings))
+    return figures
+
+
+def _run_sequential(count: int, points: int, order: str) -> tuple[list[dict[str, float]], float]:
+    measure(count, points, order)  # warm-up (imports, first calls), not counted
+    started = time.perf_counter()
+    rows = [measure(i, points, order) for i in range(count)]
+    return rows, time.perf_counter() - started
+
+
+def _run_parallel(
+    count: int, points: int, order: str, workers: int
+) -> tuple[list[dict[str, float]], float]:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("spawn"), initializer=pin_blas
+    ) as pool:
+        list(pool.map(_worker_ready, [0.5] * workers))  # start and import in every worker
+        started = time.perf_counter()
+        rows = list(pool.map(measure, range(count), [points] * count, [order] * count, chunksize=1))
+        return rows, time.perf_counter() - started
+
+
+def _report(label: str, rows: list[dict[str, float]], wall: float) -> None:
+    print(f"\n{label}: {len(rows)} series in {wall:.2f} s wall")
+    print(f"  {'phase':<9} {'mean s':>9} {'median s':>9} {'per second':>11}")
+    for phase in PHASES:
+        values = [row[phase] for row in rows]
+        mean = statistics.fmean(values)
+        print(f"  {phase:<9} {mean:9.4f} {statistics.median(values):9.4f} {1 / mean:11.1f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--series", type=int, default=200, help="series to fit (default 200)")
+    parser.add_argument("--points", type=int, default=180, help="months per series")
+    parser.add_argument("--order", choices=sorted(ORDERS), default="full")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    pin_blas()  # before numpy is imported (by measure), so the sequential run is pinned too
+
+    order, seasonal = ORDERS[args.order]
+    print(
+        f"SARIMAX{order}x{seasonal} with one regressor, {args.series} series of "
+        f"{args.points} months; BLAS threads pinned to 1"
+    )
+    sequential, sequential_wall = _run_sequential(args.series, args.points, args.order)
+    _report("sequential", sequential, sequential_wall)
+    parallel, parallel_wall = _run_parallel(args.series, args.points, args.order, args.workers)
+    _report(f"parallel ({args.workers} workers)", parallel, parallel_wall)
+
+    def total(phase: str) -> float:
+        return sum(row[phase] for row in sequential)
+
+    print("\nratios (sequential run)")
+    print(f"  warm refit faster than cold fit     {total('cold') / total('warm'):8.2f} x")
+    print(f"  append (Kalman update) vs warm refit {total('warm') / total('append'):7.1f} x")
+    print(f"  extend vs warm refit                {total('warm') / total('extend'):8.1f} x")
+    print(f"  append vs cold fit                  {total('cold') / total('append'):8.1f} x")
+    fitted = sum(row["ok"] for row in sequential)
+    gaps = [row["warm_param_gap"] for row in sequential]
+    print(f"  fits ok                             {fitted:8.0f} / {len(sequential)}")
+    gap = f"{max(gaps):8.4f} (median {statistics.median(gaps):.4f})"
+    print(f"  warm vs cold params, max |gap|      {gap}")
+    print(f"  warnings captured                   {sum(r['warnings'] for r in sequential):8.0f}")
+    efficiency = sequential_wall / (args.workers * parallel_wall)
+    formula = f"sequential / ({args.workers} x parallel)"
+    print(f"  parallel efficiency                 {efficiency:8.2f} ({formula})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
