@@ -43,8 +43,8 @@ _SYSTEM_COUNTRIES: dict[str, tuple[str, ...]] = {
     "MONEYGRAM": ("RU", "US", "KR", "GB", "AE", "DE"),
     "BANK_CARD": ("RU", "KZ", "CN", "UZ"),
 }
-#: System's weight in a corridor in 2014 and in 2026 (linear in between): card transfers
-#: grow, the international systems shrink.
+#: System's weight in a corridor in 2014 and in 2026 (linear in between, and the same line
+#: continued back through 2013): card transfers grow, the international systems shrink.
 _SYSTEM_WEIGHT: dict[str, tuple[float, float]] = {
     "ZOLOTAYA_KORONA": (0.36, 0.36),
     "UNISTREAM": (0.18, 0.08),

@@ -1,4 +1,4 @@
-"""SYNTHETIC daily official rates 2014-01-01 … 2021-07-02, anchored to known levels.
+"""SYNTHETIC daily official rates 2013-01-01 … 2021-07-02, anchored to known levels.
 
 Each currency follows a log-linear path through dated anchors plus a seeded Brownian bridge
 between them, so the anchors are hit exactly and two anchors on consecutive days make a jump
@@ -10,6 +10,11 @@ NOT read from a stored series; only these come from the shared reference data: U
 EUR, RUB and KZT are built as cross rates on USD (units per USD), so a move of the som moves
 all four together. The last anchor is the first day of the real history, so the synthetic
 file joins it smoothly.
+
+The sample started on 2014-01-01 until 2013 was added in front of it. The paths from
+2014-01-01 on still draw from the original stream `(seed, 1)`, and 2013 (up to the
+2014-01-01 anchors, which every table has) from its own stream `(seed, 1, 2013)`, so adding
+2013 left every rate from 2014 on exactly as it was.
 
 As in the real file every calendar day has a row. A new rate takes effect Tuesday to
 Saturday (NBKR sets it on the working day before); Sunday, Monday and the day after a
@@ -24,7 +29,9 @@ from itertools import pairwise
 import numpy as np
 import polars as pl
 
-SYNTHETIC_START = date(2014, 1, 1)
+SYNTHETIC_START = date(2013, 1, 1)
+#: Where the synthetic history started before 2013 was added; see the module docstring.
+ORIGINAL_START = date(2014, 1, 1)
 SYNTHETIC_END = date(2021, 7, 2)
 RATE_CURRENCIES: tuple[str, ...] = ("EUR", "KZT", "RUB", "USD")
 
@@ -40,6 +47,11 @@ _Anchors = tuple[tuple[str, float], ...]
 
 #: Som per USD.
 _USD_ANCHORS: _Anchors = (
+    ("2013-01-01", 47.4),
+    ("2013-04-30", 47.3),
+    ("2013-06-30", 48.3),
+    ("2013-08-31", 48.8),
+    ("2013-10-31", 48.6),
     ("2014-01-01", 49.25),
     ("2014-03-03", 53.8),
     ("2014-06-30", 52.0),
@@ -84,6 +96,11 @@ _USD_ANCHORS: _Anchors = (
 #: Units of the currency per USD (cross rates); som per unit = som per USD / this.
 _CROSS_ANCHORS: dict[str, _Anchors] = {
     "RUB": (
+        ("2013-01-01", 30.4),
+        ("2013-03-31", 31.1),
+        ("2013-06-30", 32.7),
+        ("2013-09-30", 32.4),
+        ("2013-11-30", 33.0),
         ("2014-01-01", 32.9),
         ("2014-03-03", 36.4),
         ("2014-06-30", 33.8),
@@ -117,6 +134,9 @@ _CROSS_ANCHORS: dict[str, _Anchors] = {
         ("2021-03-31", 75.7),
     ),
     "KZT": (
+        ("2013-01-01", 150.7),
+        ("2013-06-30", 151.9),
+        ("2013-10-31", 153.2),
         ("2014-01-01", 154.0),
         ("2014-02-10", 155.5),
         ("2014-02-12", 184.5),
@@ -136,6 +156,12 @@ _CROSS_ANCHORS: dict[str, _Anchors] = {
         ("2020-12-31", 420.9),
     ),
     "EUR": (
+        ("2013-01-01", 0.758),
+        ("2013-03-31", 0.78),
+        ("2013-05-08", 0.76),
+        ("2013-06-30", 0.767),
+        ("2013-09-30", 0.739),
+        ("2013-11-30", 0.736),
         ("2014-01-01", 0.727),
         ("2014-05-08", 0.719),
         ("2014-12-31", 0.826),
@@ -152,8 +178,11 @@ _CROSS_ANCHORS: dict[str, _Anchors] = {
 
 #: Daily log volatility of the bridge between anchors.
 _DAILY_VOL = {"USD": 0.0015, "RUB": 0.007, "KZT": 0.003, "EUR": 0.004}
+#: 2013 was calmer: the som drifted, the tenge was managed, the rouble slid slowly.
+_EARLY_DAILY_VOL = {"USD": 0.001, "RUB": 0.004, "KZT": 0.001, "EUR": 0.003}
 _NO_RATE_SET_AFTER = frozenset({(1, 1), (1, 7), (2, 23), (3, 8), (3, 21), (5, 1), (5, 9), (8, 31)})
 _RATES_STREAM = 1  # the rates draw from their own stream of the seed
+_EARLY_STREAM = 2013  # 2013 draws from its own sub-stream (seed, _RATES_STREAM, 2013)
 
 
 def _anchored_log_path(
@@ -202,27 +231,31 @@ def synthetic_rates(seed: int, real_rates: pl.DataFrame) -> pl.DataFrame:
             f"on {join_day}, the day the synthetic history must join"
         )
     rng = np.random.default_rng([seed, _RATES_STREAM])
+    early_rng = np.random.default_rng([seed, _RATES_STREAM, _EARLY_STREAM])
     days = [
         SYNTHETIC_START + timedelta(days=i)
         for i in range((SYNTHETIC_END - SYNTHETIC_START).days + 1)
     ]
 
-    def anchors(table: _Anchors, last: float) -> list[tuple[date, float]]:
-        return [(date.fromisoformat(day), value) for day, value in table] + [(join_day, last)]
+    def log_path(table: _Anchors, last: float, currency: str) -> np.ndarray:
+        """Log level on every day: 2013 from `early_rng`, 2014-01-01 on from `rng`."""
+        points = [(date.fromisoformat(day), value) for day, value in table] + [(join_day, last)]
+        split = [day for day, _ in points].index(ORIGINAL_START)
+        early = _anchored_log_path(
+            points[: split + 1],
+            (ORIGINAL_START - SYNTHETIC_START).days,
+            _EARLY_DAILY_VOL[currency],
+            early_rng,
+        )
+        later = _anchored_log_path(
+            points[split:], (SYNTHETIC_END - ORIGINAL_START).days + 1, _DAILY_VOL[currency], rng
+        )
+        return np.concatenate([early, later])
 
-    som_per_usd = np.exp(
-        _anchored_log_path(anchors(_USD_ANCHORS, joining["USD"]), len(days), _DAILY_VOL["USD"], rng)
-    )
+    som_per_usd = np.exp(log_path(_USD_ANCHORS, joining["USD"], "USD"))
     som_per_unit = {"USD": som_per_usd}
     for currency, table in _CROSS_ANCHORS.items():
-        per_usd = np.exp(
-            _anchored_log_path(
-                anchors(table, joining["USD"] / joining[currency]),
-                len(days),
-                _DAILY_VOL[currency],
-                rng,
-            )
-        )
+        per_usd = np.exp(log_path(table, joining["USD"] / joining[currency], currency))
         som_per_unit[currency] = som_per_usd / per_usd
     in_force = _setting_days(days)
     return pl.DataFrame(

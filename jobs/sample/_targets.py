@@ -1,4 +1,4 @@
-"""Monthly USD targets of the sample's gross inflows and outflows, 2014-01 … 2026-12.
+"""Monthly USD targets of the sample's gross inflows and outflows, 2013-01 … 2026-12.
 
 Real figures (from `remittance_figures.csv` and `remittances_annual.csv` of the shared
 reference data, with their sources in `jobs/sample/README.md`) are matched exactly; months
@@ -7,6 +7,10 @@ seeded noise, and scaled so that the year (or the block of months) adds up to it
 
 Where a figure is only "from Russia" it is turned into a total with the sample's Russian
 share of inflows, `RU_INFLOW_SHARE` (the sample's channels keep it exactly).
+
+The sample started in 2014 until 2013 was added in front of it. The years from 2014 on
+still draw their noise in sequence from the original stream `(seed, 2)`; 2013 draws from its
+own stream `(seed, 2, 2013)`, so adding it left every later month exactly as it was.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-FIRST_YEAR, LAST_YEAR = 2014, 2026
+FIRST_YEAR, LAST_YEAR = 2013, 2026
+#: The first year before 2013 was added; earlier years draw from their own streams.
+ORIGINAL_FIRST_YEAR = 2014
 RU_INFLOW_SHARE = 0.90
 
 #: Monthly targets, USD millions, one row per month.
@@ -46,9 +52,11 @@ SEASONAL_PROFILE = np.array(_PROFILE_2019) / sum(_PROFILE_2019)
 
 _R = RU_INFLOW_SHARE
 #: Annual gross inflow, USD m. Real: 2015 (~1.6bn), 2016 (>1.99bn), 2017 (~2.4bn), 2019,
-#: 2020, 2023 (2.7bn), 2024 (~3bn); 2014 = 2170 from Russia / share; 2022 = 2023 + 380
-#: (2023 was "12%, or $380 million less"). 2018, 2021, 2025, 2026 are filled.
+#: 2020, 2023 (2.7bn), 2024 (~3bn); 2014 = 2170 from Russia / share; 2013 = 2014 / 0.99
+#: (the World Bank's ~1 % fall in 2014); 2022 = 2023 + 380 (2023 was "12%, or $380 million
+#: less"). 2018, 2021, 2025, 2026 are filled.
 ANNUAL_INFLOW_USD_M: dict[int, float] = {
+    2013: 2170 / _R / (1 - 0.01),
     2014: 2170 / _R,
     2015: 1600,
     2016: 1995,
@@ -66,6 +74,7 @@ ANNUAL_INFLOW_USD_M: dict[int, float] = {
 
 #: Real sums of inflow over months (year, first month, last month) -> USD m.
 INFLOW_BLOCKS: dict[tuple[int, int, int], float] = {
+    (2013, 1, 3): 411 / _R,  # Q1 2013 from Russia 411, the Q1 record until 2017 (Izvestia)
     (2014, 1, 3): 267.4 / (1 - 0.33) / _R,  # Q1 2015 from Russia 267.4, −33 % y/y
     (2015, 1, 3): 267.4 / _R,
     (2016, 1, 3): 291 / _R,  # Q1 2016 from Russia, NBKR data
@@ -98,8 +107,9 @@ INFLOW_BLOCKS: dict[tuple[int, int, int], float] = {
 INFLOW_EPISODES: dict[tuple[int, int], float] = {
     (2014, 4): 0.88,
     (2014, 5): 0.95,
-    (2014, 11): 0.92,
-    (2014, 12): 0.78,  # the rouble's collapse
+    (2014, 11): 0.97,
+    (2014, 12): 0.95,  # the rouble fell from mid-December; transfers in USD fell from January
+    (2015, 1): 0.8,  # January 2015 took the fall; Q1 2015 as a whole is a real figure
     (2015, 4): 0.92,
     (2015, 8): 0.95,
     (2015, 9): 0.93,
@@ -124,6 +134,7 @@ INFLOW_EPISODES: dict[tuple[int, int], float] = {
 
 #: Outflows where no real figure applies: this share of the month's inflow.
 OUTFLOW_SHARE: dict[int, float] = {
+    2013: 0.17,
     2014: 0.17,
     2015: 0.17,
     2016: 0.17,
@@ -179,11 +190,16 @@ def _blocks_of(year: int, table: dict[tuple[int, int, int], float]) -> dict[tupl
 
 
 def monthly_targets(seed: int) -> pl.DataFrame:
-    """Inflow and outflow targets (USD m) for every month 2014-01 … 2026-12, `TARGET_SCHEMA`."""
-    rng = np.random.default_rng([seed, _TARGETS_STREAM])
+    """Inflow and outflow targets (USD m) for every month 2013-01 … 2026-12, `TARGET_SCHEMA`."""
+    original = np.random.default_rng([seed, _TARGETS_STREAM])
     years = range(FIRST_YEAR, LAST_YEAR + 1)
     inflows, outflows = [], []
     for year in years:
+        rng = (
+            original
+            if year >= ORIGINAL_FIRST_YEAR
+            else np.random.default_rng([seed, _TARGETS_STREAM, year])
+        )
         episodes = np.array([INFLOW_EPISODES.get((year, m), 1.0) for m in range(1, 13)])
         noise = rng.lognormal(0.0, _NOISE_SD, 12)
         inflow = _shape_year(

@@ -2,10 +2,10 @@
 
 It writes, for a fixed seed always the same:
 
-* `rates_synthetic_2014-01-01_2021-07-02.csv`: SYNTHETIC daily NBKR-style official rates
+* `rates_synthetic_2013-01-01_2021-07-02.csv`: SYNTHETIC daily NBKR-style official rates
   (`date,currency,nominal,value`, som per unit, every calendar day) for USD, EUR, RUB and KZT,
   anchored to known levels and joining the real history smoothly on 2021-07-03;
-* `transfers_YYYY.parquet`: SYNTHETIC daily bank transfer reports 2014-01-01 … 2026-08-22
+* `transfers_YYYY.parquet`: SYNTHETIC daily bank transfer reports 2013-01-01 … 2026-08-22
   whose monthly USD inflow totals follow the real published figures (see `_targets.py`);
 * a copy of the REAL rates `nbkr_rates_2021-07-03_2026-08-22.csv` when writing elsewhere than
   the package folder (the committed copy is the source; this module never changes it).
@@ -51,6 +51,7 @@ REAL_RATES_FILE = "nbkr_rates_2021-07-03_2026-08-22.csv"
 SYNTHETIC_RATES_FILE = f"rates_synthetic_{SYNTHETIC_START}_{SYNTHETIC_END}.csv"
 SAMPLE_START = SYNTHETIC_START
 SAMPLE_END = date(2026, 8, 22)
+#: Only a number (it dates from when the sample started in 2014); changing it redraws all.
 DEFAULT_SEED = 20140101
 
 
@@ -144,7 +145,7 @@ def generate_transfers(
     Amounts are converted from USD with `rates` in force on the day. Every month draws
     from its own generator seeded with (seed, year, month), so a month's rows do not depend
     on the range asked for (except the days cut off at either end).
-    Raises ValueError for days outside 2014-01-01 … 2026-12-31, which have no targets.
+    Raises ValueError for days outside 2013-01-01 … 2026-12-31, which have no targets.
     """
     if not date(FIRST_YEAR, 1, 1) <= start <= end <= date(LAST_YEAR, 12, 31):
         raise ValueError(
@@ -248,6 +249,9 @@ _BENCH_SYSTEMS = (
 _BENCH_COUNTRIES = ("RU", "KZ", "US", "KR", "TR", "DE", "GB", "AE", "UZ", "CN")
 _BENCH_DIRECTIONS = ("in", "out")
 _BENCH_CHUNK_ROWS = 500_000
+#: The bench CSV's first day. It stayed at 2014-01-01 when the sample moved to 2013, so
+#: benchmark files (cached by row count in bench/) keep their contents.
+_BENCH_START = date(2014, 1, 1)
 #: Rough units per USD of `RATE_CURRENCIES` (EUR, KZT, RUB, USD), so amounts look plausible.
 _BENCH_UNITS_PER_USD = np.array([0.9, 450.0, 80.0, 1.0])
 
@@ -262,7 +266,7 @@ def write_bench_csv(path: Path, rows: int, seed: int = DEFAULT_SEED) -> None:
     """
     labels = [_BENCH_BANKS, _BENCH_SYSTEMS, _BENCH_COUNTRIES, _BENCH_DIRECTIONS, RATE_CURRENCIES]
     per_day = int(np.prod([len(values) for values in labels]))
-    epoch_start = (SAMPLE_START - date(1970, 1, 1)).days
+    epoch_start = (_BENCH_START - date(1970, 1, 1)).days
     with path.open("wb") as sink:
         # At least one (maybe empty) chunk, so even 0 rows writes the header.
         for chunk, first in enumerate(range(0, max(rows, 1), _BENCH_CHUNK_ROWS)):
@@ -289,8 +293,8 @@ def write_bench_csv(path: Path, rows: int, seed: int = DEFAULT_SEED) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m jobs.sample.generate",
-        description="Write the bundled sample (synthetic rates 2014-2021, the real rates "
-        "copy, daily transfer reports 2014-2026 as yearly Parquet) or a large benchmark CSV.",
+        description="Write the bundled sample (synthetic rates 2013-2021, the real rates "
+        "copy, daily transfer reports 2013-2026 as yearly Parquet) or a large benchmark CSV.",
     )
     parser.add_argument(
         "--out",

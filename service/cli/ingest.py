@@ -106,7 +106,7 @@ def ingest_transfers_command(state: CliContext, source: str | None, as_json: boo
 @_json_option
 @pass_context
 def ingest_sample_command(state: CliContext, as_json: bool) -> None:
-    """Ingest the bundled sample: official rates since 2014 and daily bank
+    """Ingest the bundled sample: official rates since 2013 and daily bank
     transfer reports (synthetic, shaped on published figures). Offline; a
     second run changes nothing."""
     code = _run(state, "ingest_sample", "sample", as_json, ingest_sample)

@@ -13,12 +13,14 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from jobs.ingest_sample import sample_files
 from jobs.sample import generate
 from jobs.sample._rates import synthetic_rates
 from jobs.sample.generate import (
     DEFAULT_SEED,
     REAL_RATES_FILE,
     SAMPLE_DIR,
+    SAMPLE_START,
     SYNTHETIC_RATES_FILE,
     generate_transfers,
     read_rates_csv,
@@ -145,7 +147,7 @@ def test_real_rates_copy_is_byte_identical() -> None:
 
 def test_rates_cover_every_day_and_join_smoothly(rates: pl.DataFrame) -> None:
     days = rates.group_by("date").agg(pl.col("currency").sort()).sort("date")
-    calendar = pl.date_range(date(2014, 1, 1), date(2026, 8, 22), "1d", eager=True).to_list()
+    calendar = pl.date_range(date(2013, 1, 1), date(2026, 8, 22), "1d", eager=True).to_list()
     # The real history has one gap (Saturday 2026-07-04): Friday's rate stays in force.
     assert days["date"].to_list() == [day for day in calendar if day != date(2026, 7, 4)]
     assert days["currency"].to_list() == [["EUR", "KZT", "RUB", "USD"]] * days.height
@@ -158,6 +160,15 @@ def test_rates_cover_every_day_and_join_smoothly(rates: pl.DataFrame) -> None:
     def value(day: date, currency: str) -> float:
         return float(wide.filter(pl.col("date") == day)[currency].item())
 
+    assert 47 < value(date(2013, 1, 1), "USD") < 48
+    assert 48.5 < value(date(2013, 12, 31), "USD") < 50
+    assert 1.5 < value(date(2013, 1, 1), "RUB") < 1.6
+    assert 0.3 < value(date(2013, 1, 1), "KZT") < 0.33
+    assert 60 < value(date(2013, 1, 1), "EUR") < 66
+    # 2013 runs into 2014 without a jump (the collapse comes later, in 2014).
+    for currency in ("USD", "EUR", "RUB", "KZT"):
+        dec_31, jan_1 = value(date(2013, 12, 31), currency), value(date(2014, 1, 1), currency)
+        assert abs(jan_1 / dec_31 - 1) < 0.01, currency
     assert 48 < value(date(2014, 1, 1), "USD") < 50
     assert 1.4 < value(date(2014, 1, 1), "RUB") < 1.6
     assert value(date(2015, 2, 1), "RUB") < 1.1
@@ -179,11 +190,11 @@ def test_transfer_file_schema_keys_and_signs(path: Path) -> None:
 
 def test_transfers_span_and_vocabulary(transfers: pl.DataFrame) -> None:
     assert [path.name for path in TRANSFER_FILES] == [
-        f"transfers_{year}.parquet" for year in range(2014, 2027)
+        f"transfers_{year}.parquet" for year in range(2013, 2027)
     ]
-    assert transfers["report_date"].min() == date(2014, 1, 1)
+    assert transfers["report_date"].min() == date(2013, 1, 1)
     assert transfers["report_date"].max() == date(2026, 8, 22)
-    assert 300_000 <= transfers.height <= 600_000
+    assert 300_000 <= transfers.height <= 650_000
     assert transfers["bank_code"].n_unique() == 10
     assert set(transfers["system"]) == {
         "ZOLOTAYA_KORONA",
@@ -233,6 +244,7 @@ def test_inflow_matches_real_figure(
 @pytest.mark.parametrize(
     ("year", "months", "country", "expected"),
     [
+        (2013, range(1, 4), "RU", 411.0),
         (2014, range(1, 13), "RU", 2170.0),
         (2015, range(1, 4), "RU", 267.4),
         (2021, range(1, 12), "RU", 2450.0),
@@ -260,11 +272,39 @@ def test_episodes(monthly_usd_m: pl.DataFrame) -> None:
     assert year_total[2023] < year_total[2022] and year_total[2024] > year_total[2023]
 
 
+def test_sample_starts_in_2013(
+    rates: pl.DataFrame, transfers: pl.DataFrame, monthly_usd_m: pl.DataFrame
+) -> None:
+    # A seasonal model (period 12, seasonal differencing) burns in the first 13 months, so
+    # starting in January 2013 leaves all of 2014 and 2015, the rouble's collapse, scored.
+    assert date(2013, 1, 1) == SAMPLE_START
+    assert rates["date"].min() == date(2013, 1, 1)
+    assert transfers["report_date"].min() == date(2013, 1, 1)
+    assert SYNTHETIC_RATES_FILE == "rates_synthetic_2013-01-01_2021-07-02.csv"
+    # The ingest job orders rate files by their start date: the synthetic history first.
+    rate_files, transfer_files = sample_files()
+    assert [path.name for path in rate_files] == [SYNTHETIC_RATES_FILE, REAL_RATES_FILE]
+    assert transfer_files[0].name == "transfers_2013.parquet"
+    # Q1 2013 from Russia: $411m (NBKR data via Izvestia).
+    q1_2013 = _usd_m(monthly_usd_m, 2013, range(1, 4), country="RU")
+    assert q1_2013 == pytest.approx(411.0, rel=0.02)
+    # 2013 has no shock; the collapse stands out against it. The rouble fell from
+    # mid-December 2014, so December holds up and January 2015 takes the fall.
+    dec_2013 = _usd_m(monthly_usd_m, 2013, range(12, 13))
+    dec_2014 = _usd_m(monthly_usd_m, 2014, range(12, 13))
+    jan_2014 = _usd_m(monthly_usd_m, 2014, range(1, 2))
+    jan_2015 = _usd_m(monthly_usd_m, 2015, range(1, 2))
+    assert 0.9 * dec_2013 < dec_2014 < dec_2013
+    assert jan_2015 < 0.7 * jan_2014
+    year_2013 = _usd_m(monthly_usd_m, 2013, range(1, 13))
+    assert 0.95 < year_2013 / _usd_m(monthly_usd_m, 2014, range(1, 13)) < 1.05
+
+
 def test_outflows(monthly_usd_m: pl.DataFrame) -> None:
     assert _usd_m(monthly_usd_m, 2023, range(1, 13), "out") == pytest.approx(561.0, rel=0.01)
     assert _usd_m(monthly_usd_m, 2017, range(4, 5), "out") == pytest.approx(32.1, rel=0.01)
     assert _usd_m(monthly_usd_m, 2022, range(9, 10), "out") > 170.0
-    for year in range(2014, 2027):
+    for year in range(2013, 2027):
         ratio = _usd_m(monthly_usd_m, year, range(1, 13), "out") / _usd_m(
             monthly_usd_m, year, range(1, 13)
         )
