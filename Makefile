@@ -27,11 +27,14 @@ setup: $(RUN_STAMP)
 
 setup-test: $(TEST_STAMP)
 
-## run: migrate the SQLite store (var/remitwatch.db), ingest the bundled sample, print the status
+## run: migrate the SQLite store (var/remitwatch.db), ingest the bundled sample, fit the
+## models over its history, print the status and the shocks of total inflows
 run: setup
 	$(BIN)/remitwatch db upgrade
 	$(BIN)/remitwatch ingest sample
+	$(BIN)/remitwatch fit
 	$(BIN)/remitwatch status
+	$(BIN)/remitwatch shocks --series remit.in.total.M
 
 ## test: lint, type-check, import contracts, then the whole pytest suite (PostgreSQL included)
 test: setup-test lint typecheck

@@ -123,6 +123,7 @@ def _parse_day(value: str | None, name: str) -> date | None:
 @click.command("shocks")
 @click.option("--since", metavar="YYYY-MM-DD", help="Only events whose peak is on or after this.")
 @click.option("--status", type=click.Choice(["open", "closed"]), help="Only open or closed events.")
+@click.option("--series", "key", metavar="KEY", help="Only the events of this series.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
 @_as_of_option
 @_json_option
@@ -131,6 +132,7 @@ def shocks_command(
     state: CliContext,
     since: str | None,
     status: str | None,
+    key: str | None,
     limit: int,
     as_of: str | None,
     as_json: bool,
@@ -144,7 +146,7 @@ def shocks_command(
     moment = parse_as_of(as_of)
     store = state.store()
     if moment is None:
-        events = store.shock_events(since=first, status=status, limit=limit)
+        events = store.shock_events(since=first, status=status, series_key=key, limit=limit)
     else:
         events = [
             event.to_dict()
@@ -156,6 +158,7 @@ def shocks_command(
             for e in events
             if (first is None or e["period"] >= first.isoformat())
             and (status is None or e["status"] == status)
+            and (key is None or e["series"] == key)
         ]
         events.sort(key=lambda e: str(e["period"]), reverse=True)
         events = events[:limit]

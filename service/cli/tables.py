@@ -36,7 +36,7 @@ def echo_events(events: Sequence[Mapping[str, Any]]) -> None:
         click.echo("no shock events")
         return
     click.echo(
-        f"{'series':<28} {'peak':<10} {'status':<6} {'severity':<8} {'z':>6} "
+        f"{'series':<34} {'peak':<10} {'status':<6} {'severity':<8} {'z':>6} "
         f"{'observed':>9} {'expected':>9}  contributors (USD millions)"
     )
     for e in events:
@@ -44,7 +44,7 @@ def echo_events(events: Sequence[Mapping[str, Any]]) -> None:
             f"{c['name']} {float(c['gap']) / 1e6:+,.1f}" for c in (e.get("contributors") or [])[:3]
         )
         click.echo(
-            f"{e['series']:<28} {e['period']:<10} {e['status']:<6} {e['severity']:<8} "
+            f"{e['series']:<34} {e['period']:<10} {e['status']:<6} {e['severity']:<8} "
             f"{_num(e['zscore']):>6} {_usd_m(e['observed']):>9} {_usd_m(e['expected']):>9}  "
             f"{contributors}"
         )
@@ -97,12 +97,12 @@ def echo_scenario(payload: Mapping[str, Any]) -> None:
 
 def echo_backtests(models: Sequence[Mapping[str, Any]]) -> None:
     click.echo(
-        f"{'series':<28} {'MASE':>6} {'naive':>6} {'cov80':>6} {'cov95':>6} "
+        f"{'series':<34} {'MASE':>6} {'naive':>6} {'cov80':>6} {'cov95':>6} "
         f"{'alarms/yr':>9}  beats seasonal-naive"
     )
     for m in models:
         click.echo(
-            f"{m['series']:<28} {_num(m.get('mase')):>6} {_num(m.get('naive_mase')):>6} "
+            f"{m['series']:<34} {_num(m.get('mase')):>6} {_num(m.get('naive_mase')):>6} "
             f"{_num(m.get('coverage_80')):>6} {_num(m.get('coverage_95')):>6} "
             f"{_num(m.get('false_alarms_per_year')):>9}  {m.get('beats_seasonal_naive')}"
         )
