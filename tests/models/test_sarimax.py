@@ -20,22 +20,10 @@ from models.sarimax import (
     select_and_fit,
 )
 from models.series import DatedSeries, FloatArray
+from tests.models.simulate import airline_log_level
 
 AIRLINE = SarimaxSpec(order=(0, 1, 1), seasonal_order=(0, 1, 1, 12))
 Z_95 = 1.959963984540054
-
-
-def airline_log_level(
-    rng: np.random.Generator, n: int, theta: float, seasonal_theta: float, sigma: float
-) -> FloatArray:
-    """log(USD level) of a (0,1,1)(0,1,1,12) process: (1-B)(1-B^12) x = (1+θB)(1+ΘB^12) e."""
-    e = rng.normal(0.0, sigma, n + 13)
-    w = e[13:] + theta * e[12:-1] + seasonal_theta * e[1:-12] + theta * seasonal_theta * e[:-13]
-    seasonal = np.zeros(n)
-    for t in range(n):
-        seasonal[t] = (seasonal[t - 12] if t >= 12 else 0.0) + w[t]
-    pattern = 0.15 * np.sin(2 * np.pi * np.arange(12) / 12)
-    return 12.0 + np.cumsum(seasonal) + pattern[np.arange(n) % 12]
 
 
 def monthly(values: FloatArray, key: str = "remit.in.total.M") -> DatedSeries:
