@@ -2,7 +2,7 @@
 
 `compute.workers = 1` runs fits in this process; more starts a local process pool
 whose workers each use one BLAS thread, so two workers on two cores do not fight
-over them. A Dask `distributed.Client(...).get_executor()` fits the same interface.
+over them. The refit job takes any `Executor`, so another engine can be passed in.
 """
 
 from __future__ import annotations

@@ -24,6 +24,9 @@ from service.store import Store
 
 log = logging.getLogger(__name__)
 
+#: The series whose gaps explain an event of the total.
+COMPONENT_PREFIXES = ("remit.in.country.", "remit.in.system.")
+
 
 @dataclass
 class ModelReport:
@@ -49,7 +52,7 @@ class ModelReport:
         return {"job": self.job, "series": self.series, "var": self.var, "errors": self.errors}
 
 
-def _with_contributors(
+def with_contributors(
     total: SeriesOutcome, components: Sequence[SeriesOutcome]
 ) -> tuple[ShockEvent, ...]:
     """Attach to each event of the total the countries and systems that explain it."""
@@ -129,13 +132,11 @@ def run_models(
         if executor is None:
             pool.shutdown()
     at = datetime.now(UTC)
-    components = [
-        o for o in outcomes if o.key.startswith(("remit.in.country.", "remit.in.system."))
-    ]
+    components = [o for o in outcomes if o.key.startswith(COMPONENT_PREFIXES)]
     for outcome in outcomes:
         events = outcome.events
         if outcome.key == TOTAL_INFLOWS:
-            events = _with_contributors(outcome, components)
+            events = with_contributors(outcome, components)
         report.series.append(_store_outcome(store, outcome, events, mode, None, at))
         if outcome.fit.status != "ok":
             report.errors.append(f"{outcome.key}: {outcome.fit.reason}")

@@ -166,6 +166,7 @@ def test_replay_as_of_shows_what_was_known_then(fitted: Fitted) -> None:
     now = replay(fitted.store, fitted.settings, fitted.fitted_at, backtest=False)
     total = next(o for o in now if o.key == TOTAL)
     assert any(e.period.isoformat().startswith("2020-0") for e in total.events)
+    assert all(e.contributors for e in total.events)  # replayed as raised, with the causes
 
 
 def test_a_new_month_far_below_normal_opens_an_event_on_scoring(
