@@ -27,7 +27,7 @@ def _run(
         if bar is not None:
             bar.__exit__(None, None, None)
     scoring = None
-    if report.brought_data:
+    if report.brought_data and store.model_runs(limit=1):
         # New observations: update the fitted models (no refit) and look for shocks.
         scoring = run_recorded(store, "score", lambda: score_models(store, state.settings))
     if as_json:
