@@ -12,6 +12,7 @@ from config import Settings
 from jobs.model_inputs import TOTAL_INFLOWS, load_complete_series
 from models.scenario import ScenarioPath, ScenarioProjection, project_scenario
 from models.var import VarAnalysis, VarConfig, VarInput, VarParams, fit_var
+from models.var_backtest import rolling_origin_var
 from service.store import Store
 
 VAR_KEY = "var"
@@ -55,7 +56,7 @@ def fit_impact(store: Store, settings: Settings, at: datetime | None = None) -> 
     started = time.perf_counter()
     analysis = analyse(store, settings)
     result = analysis.to_dict()
-    store.record_model_run(
+    run_id = store.record_model_run(
         series_key=VAR_KEY,
         kind="var",
         status=analysis.status,
@@ -68,6 +69,19 @@ def fit_impact(store: Store, settings: Settings, at: datetime | None = None) -> 
         fitted_at=at,
         seconds=time.perf_counter() - started,
     )
+    if analysis.status == "ok":
+        # The VAR's own rolling-origin check: its som/USD forecast against no change.
+        backtest = rolling_origin_var(
+            var_input(store), var_config(settings), origins=settings.backtest.origins
+        )
+        store.save_scoring(
+            series_key=backtest.series,
+            model_run_id=run_id,
+            forecast=None,
+            events=[],
+            backtest=backtest.to_dict(),
+            at=at,
+        )
     return result
 
 

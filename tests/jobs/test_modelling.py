@@ -126,6 +126,7 @@ def test_shocks_impact_backtest_and_scenario_contracts(fitted: Fitted) -> None:
     assert [p["horizon"] for p in impact["impact"]] == [1, 3, 6, 12]
     assert impact["lags"] >= 1
     backtest = json.loads(_cli(fitted, "backtest", "--json").stdout)
+    assert "var.som_usd" in {model["series"] for model in backtest["models"]}
     for model in backtest["models"]:
         assert set(model) >= {
             "series",
