@@ -142,6 +142,101 @@ class ComputeSettings(_Section):
 
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+
+_CRON_FIELDS = 5
+
+
+class JobSchedule(_Section):
+    """When one scheduled job runs: a five-field crontab line in scheduler.timezone."""
+
+    cron: str
+    enabled: bool = True
+    misfire_grace_seconds: int = Field(600, ge=1)
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        if len(value.split()) != _CRON_FIELDS:
+            raise ValueError(
+                "expected a crontab line of five fields: minute hour day month weekday"
+            )
+        return value
+
+
+class SchedulerSettings(_Section):
+    timezone: str = "Asia/Bishkek"
+    # How often the scheduler looks for jobs requested through the API, and how often a
+    # standby scheduler retries for the leader lock.
+    request_poll_seconds: float = Field(10.0, gt=0)
+    standby_poll_seconds: float = Field(15.0, gt=0)
+    ingest_rates: JobSchedule = JobSchedule(cron="15 18 * * mon-fri")
+    ingest_transfers: JobSchedule = JobSchedule(cron="*/15 * * * *", misfire_grace_seconds=300)
+    refit: JobSchedule = JobSchedule(cron="0 3 * * sun", misfire_grace_seconds=3600)
+    backtest: JobSchedule = JobSchedule(cron="0 4 1 * *", misfire_grace_seconds=3600)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("expected an IANA time zone such as Asia/Bishkek") from exc
+        return value
+
+    def jobs(self) -> dict[str, JobSchedule]:
+        """The scheduled jobs by name."""
+        return {
+            "ingest_rates": self.ingest_rates,
+            "ingest_transfers": self.ingest_transfers,
+            "refit": self.refit,
+            "backtest": self.backtest,
+        }
+
+
+class ApiToken(_Section):
+    """One API client: a name for the logs, the SHA-256 of its token, its scope."""
+
+    name: str = Field(min_length=1, max_length=64)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    scope: Literal["read", "admin"] = "read"
+
+
+class ApiSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    tokens: tuple[ApiToken, ...] = ()
+    # Without tokens every /api route is open to read (admin routes stay closed); serving
+    # on an address other than loopback then needs this set explicitly.
+    anonymous_read: bool = False
+    metrics_require_token: bool = False
+    max_page_size: int = Field(1000, ge=1, le=100_000)
+
+    @field_validator("tokens")
+    @classmethod
+    def _unique_names(cls, value: tuple[ApiToken, ...]) -> tuple[ApiToken, ...]:
+        names = [token.name for token in value]
+        if len(set(names)) != len(names):
+            raise ValueError("expected each API token to have its own name")
+        if len({token.sha256 for token in value}) != len(value):
+            raise ValueError("expected each API token to be different")
+        return value
+
+
+class MetricsSettings(_Section):
+    # A scrape reuses the store's figures for this long (every replica reads the store).
+    cache_seconds: float = Field(15.0, ge=0)
+    # Bounds the `series` label: the modelled series first, then by size.
+    max_series: int = Field(200, ge=1, le=10_000)
+
+
+class ReadinessSettings(_Section):
+    # /readyz fails when no data has arrived from a source for longer (hours; 0 = no check).
+    rates_max_age_hours: float = Field(96.0, ge=0)
+    transfers_max_age_hours: float = Field(48.0, ge=0)
 
 
 class Settings(BaseSettings):
@@ -165,6 +260,10 @@ class Settings(BaseSettings):
     var: VarSettings = VarSettings()
     backtest: BacktestSettings = BacktestSettings()
     compute: ComputeSettings = ComputeSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    api: ApiSettings = ApiSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    readiness: ReadinessSettings = ReadinessSettings()
 
     @property
     def database_url(self) -> str:

@@ -10,8 +10,13 @@ import polars as pl
 
 from config import Settings
 from jobs.model_inputs import TOTAL_INFLOWS, load_complete_series
-from models.scenario import ScenarioPath, ScenarioProjection, project_scenario
-from models.var import VarAnalysis, VarConfig, VarInput, VarParams, fit_var
+from models.scenario import (
+    ScenarioPath,
+    ScenarioProjection,
+    project_scenario,
+    project_stored_scenario,
+)
+from models.var import VarAnalysis, VarConfig, VarInput, fit_var
 from models.var_backtest import rolling_origin_var
 from service.store import Store
 
@@ -54,8 +59,10 @@ def fit_impact(store: Store, settings: Settings, at: datetime | None = None) -> 
     """Fit the VAR on the current data and store it as a model run; returns its result."""
     at = at or datetime.now(UTC)
     started = time.perf_counter()
-    analysis = analyse(store, settings)
-    result = analysis.to_dict()
+    data = var_input(store)
+    analysis = fit_var(data, var_config(settings))
+    # The input goes with the result so that scenarios start from the fitted data.
+    result = {**analysis.to_dict(), "input": data.to_dict()}
     run_id = store.record_model_run(
         series_key=VAR_KEY,
         kind="var",
@@ -71,9 +78,7 @@ def fit_impact(store: Store, settings: Settings, at: datetime | None = None) -> 
     )
     if analysis.status == "ok":
         # The VAR's own rolling-origin check: its som/USD forecast against no change.
-        backtest = rolling_origin_var(
-            var_input(store), var_config(settings), origins=settings.backtest.origins
-        )
+        backtest = rolling_origin_var(data, var_config(settings), origins=settings.backtest.origins)
         store.save_scoring(
             series_key=backtest.series,
             model_run_id=run_id,
@@ -92,12 +97,13 @@ def scenario(
 
     `share` is the scenario series' share of total inflows over the last year (1 for
     the total): inflows from Russia -20% with an 80% share move the total by -16%.
-    Uses the stored VAR's parameters; fits one when none is stored yet.
+    Uses the stored VAR (its parameters and the data it was fitted on); fits one on the
+    current data when none is stored yet.
     """
-    data = var_input(store)
-    run = store.latest_model_run(VAR_KEY)
-    stored = run.result.get("params") if run is not None else None
-    model: VarAnalysis | VarParams
-    model = VarParams.from_dict(stored) if stored else fit_var(data, var_config(settings))
     path = ScenarioPath(changes_pct=tuple([change_pct * share] * months))
-    return project_scenario(model, data, path, horizon=max(settings.var.horizon, months))
+    horizon = max(settings.var.horizon, months)
+    run = store.latest_model_run(VAR_KEY)
+    if run is not None and run.result.get("input"):
+        return project_stored_scenario(run.result, path, horizon)
+    data = var_input(store)
+    return project_scenario(fit_var(data, var_config(settings)), data, path, horizon)

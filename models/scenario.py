@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 from statsmodels.tsa.vector_ar.var_model import forecast, forecast_cov, ma_rep
@@ -193,3 +194,20 @@ def project_scenario(
         for h in range(horizon)
     )
     return ScenarioProjection("ok", None, origin, changes, points)
+
+
+def project_stored_scenario(
+    stored: dict[str, Any], path: ScenarioPath, horizon: int = 12
+) -> ScenarioProjection:
+    """`project_scenario` from a stored VAR result (its `params` and `input` entries).
+
+    The projection starts where the VAR's data ended, so every caller of the same stored
+    fit (command line, API replicas) gets the same answer.
+    """
+    params, data = stored.get("params"), stored.get("input")
+    if not params or not data:
+        reason = stored.get("reason") or "the stored VAR holds no parameters or input data"
+        return ScenarioProjection(
+            "unavailable", f"VAR not available: {reason}", None, tuple(path.changes_pct)
+        )
+    return project_scenario(VarParams.from_dict(params), VarInput.from_dict(data), path, horizon)

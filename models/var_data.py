@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import reduce
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -70,6 +70,21 @@ class VarInput:
     def levels(self) -> FloatArray:
         """Levels as an (n, 3) array, columns in VARIABLES order."""
         return np.column_stack([self.remittances, self.som_usd, self.rub_usd]).astype(np.float64)
+
+    def to_dict(self) -> dict[str, object]:
+        """ISO month starts and the three levels as lists (JSON-ready)."""
+        return {
+            "periods": [str(day) for day in self.periods.astype("datetime64[D]")],
+            **{name: [float(v) for v in getattr(self, name)] for name in VARIABLES},
+        }
+
+    @classmethod
+    def from_dict(cls, payload: dict[str, Any]) -> VarInput:
+        """Inverse of `to_dict`."""
+        return cls(
+            np.asarray(payload["periods"], dtype="datetime64[D]"),
+            *(np.asarray(payload[name], dtype=np.float64) for name in VARIABLES),
+        )
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from service.store.records import (
     ReceivedFile,
     SeriesSpec,
 )
+from service.store.requests import JobRequest
 from service.store.runs import JobRun
 from service.store.series import SERIES_READ_SCHEMA, SeriesSummary, SeriesWriteOutcome
 from service.store.store import Store
@@ -33,6 +34,7 @@ __all__ = [
     "TRANSFER_SCHEMA",
     "TRANSFER_TOTALS_SCHEMA",
     "IngestOutcome",
+    "JobRequest",
     "JobRun",
     "ModelRun",
     "OfficialRate",

@@ -252,3 +252,19 @@ backtest_scores = Table(
     Column("result", JSON, nullable=False),
     Index("ix_backtest_scores_series_made", "series_key", "made_at"),
 )
+
+#: Jobs asked for through the API; the scheduler holding the leader lock runs them.
+job_requests = Table(
+    "job_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job", String(64), nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),  # "pending" | "running" | "ok" | "failed"
+    Column("started_at", UtcDateTime(), nullable=True),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("run_id", Integer, ForeignKey("job_runs.id"), nullable=True),
+    Column("error", Text, nullable=True),
+    Index("ix_job_requests_status", "status", "requested_at"),
+)

@@ -13,7 +13,7 @@ import polars as pl
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.store import migrate, model_results, raw, reads, runs
+from service.store import migrate, model_results, raw, reads, requests, runs
 from service.store import series as series_layer
 from service.store.engine import StoreError, db_reason, make_engine, masked
 from service.store.records import (
@@ -231,3 +231,31 @@ class Store:
     def latest_backtests(self) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:
             return model_results.latest_backtests(connection)
+
+    # -- jobs requested through the API --------------------------------------------
+    def request_job(self, job: str, requested_by: str) -> int:
+        """Queue a job for the scheduler; a pending request for the same job is reused."""
+        with self.engine.begin() as connection:
+            return requests.request_job(connection, job, requested_by)
+
+    def job_request(self, request_id: int) -> requests.JobRequest | None:
+        with self.engine.connect() as connection:
+            return requests.get_request(connection, request_id)
+
+    def job_requests(self, limit: int = 50, offset: int = 0) -> list[requests.JobRequest]:
+        with self.engine.connect() as connection:
+            return requests.list_requests(connection, limit, offset)
+
+    def pending_job_requests(self) -> list[requests.JobRequest]:
+        with self.engine.connect() as connection:
+            return requests.pending_requests(connection)
+
+    def claim_job_request(self, request_id: int) -> bool:
+        with self.engine.begin() as connection:
+            return requests.claim_request(connection, request_id)
+
+    def finish_job_request(
+        self, request_id: int, status: str, run_id: int | None = None, error: str | None = None
+    ) -> None:
+        with self.engine.begin() as connection:
+            requests.finish_request(connection, request_id, status, run_id, error)

@@ -13,7 +13,12 @@ import pytest
 from statsmodels.tsa.vector_ar.util import varsim
 from statsmodels.tsa.vector_ar.var_model import VAR
 
-from models.scenario import ScenarioPath, ScenarioProjection, project_scenario
+from models.scenario import (
+    ScenarioPath,
+    ScenarioProjection,
+    project_scenario,
+    project_stored_scenario,
+)
 from models.var import VarAnalysis, VarConfig, VarInput, VarParams, fit_var
 from tests.models.test_var import causal_data, direct_design
 
@@ -108,6 +113,24 @@ def test_params_round_trip_through_json_gives_the_same_projection(fitted: Fitted
     path = ScenarioPath((-20.0, -20.0, -20.0))
     again = project_scenario(VarParams.from_dict(stored), data, path)
     assert again == project_scenario(analysis, data, path)
+
+
+def test_a_stored_result_with_its_input_gives_the_same_projection(fitted: Fitted) -> None:
+    data, analysis = fitted
+    stored = json.loads(json.dumps({**analysis.to_dict(), "input": data.to_dict()}))
+    again = VarInput.from_dict(stored["input"])
+    assert np.array_equal(again.periods, data.periods)
+    assert np.array_equal(again.levels(), data.levels())
+    path = ScenarioPath((-20.0, -20.0, -20.0))
+    assert project_stored_scenario(stored, path) == project_scenario(analysis, data, path)
+
+
+def test_a_stored_result_without_params_is_unavailable(fitted: Fitted) -> None:
+    data, _ = fitted
+    stored = {"status": "insufficient_data", "reason": "too short", "input": data.to_dict()}
+    projection = project_stored_scenario(stored, ScenarioPath((-20.0,)))
+    assert projection.status == "unavailable"
+    assert projection.reason is not None and "too short" in projection.reason
 
 
 @pytest.mark.parametrize(
