@@ -164,3 +164,21 @@ def status_figures(connection: Connection) -> dict[str, Any]:
         "series": _count(connection, select(func.count()).select_from(series)),
         "observations": _count(connection, select(func.count()).select_from(observations)),
     }
+
+
+#: The sources whose arrivals are tracked (`received_files.source`).
+SOURCES = ("rates", "transfers")
+
+
+def last_arrivals(connection: Connection) -> dict[str, datetime | None]:
+    """When each source last delivered a file that brought new or corrected rows."""
+    query = (
+        select(received_files.c.source, func.max(received_files.c.received_at))
+        .where(
+            received_files.c.status == "ingested",
+            received_files.c.rows_new + received_files.c.rows_corrected > 0,
+        )
+        .group_by(received_files.c.source)
+    )
+    found = {str(source): moment for source, moment in connection.execute(query)}
+    return {source: found.get(source) for source in SOURCES}

@@ -111,6 +111,11 @@ class Store:
         with self.engine.connect() as connection:
             return reads.quarantined_rows(connection, limit, offset)
 
+    def last_arrivals(self) -> dict[str, datetime | None]:
+        """When each source ("rates", "transfers") last brought new or corrected rows."""
+        with self.engine.connect() as connection:
+            return reads.last_arrivals(connection)
+
     def status_figures(self) -> dict[str, Any]:
         with self.engine.connect() as connection:
             return reads.status_figures(connection)

@@ -1,0 +1,1 @@
+"""The analyst HTTP API (FastAPI): health, readiness, metrics and /api/v1."""
