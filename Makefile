@@ -28,13 +28,15 @@ setup: $(RUN_STAMP)
 setup-test: $(TEST_STAMP)
 
 ## run: migrate the SQLite store (var/remitwatch.db), ingest the bundled sample, fit the
-## models over its history, print the status and the shocks of total inflows
+## models over its history, print the status and the shocks of total inflows, then serve
+## the API, /metrics and the scheduled jobs on http://127.0.0.1:8000 until Ctrl-C
 run: setup
 	$(BIN)/remitwatch db upgrade
 	$(BIN)/remitwatch ingest sample
 	$(BIN)/remitwatch fit
 	$(BIN)/remitwatch status
 	$(BIN)/remitwatch shocks --series remit.in.total.M
+	$(BIN)/remitwatch serve
 
 ## test: lint, type-check, import contracts, then the whole pytest suite (PostgreSQL included)
 test: setup-test lint typecheck
@@ -52,6 +54,7 @@ typecheck: setup-test
 bench: setup-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/fit.py
+	$(BIN)/python bench/serve.py
 
 ## lock: re-pin requirements.lock from the current environment
 lock: setup-test

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
@@ -28,14 +29,34 @@ class JobReport(Protocol):
 ReportT = TypeVar("ReportT", bound=JobReport)
 
 
+def _log_outcome(
+    job: str, run_id: int, status: str, rows: int, seconds: float, error: str | None
+) -> None:
+    """One line per job run, with its outcome as structured fields for JSON logs."""
+    fields = {
+        "job": job,
+        "run_id": run_id,
+        "status": status,
+        "rows": rows,
+        "seconds": round(seconds, 3),
+        "error": error,
+    }
+    message = f"job {job} run {run_id} {status}: {rows} rows in {seconds:.1f} s"
+    if error:
+        message += f" ({error})"
+    log.log(logging.INFO if status == "ok" else logging.ERROR, message, extra=fields)
+
+
 def run_recorded(store: Store, job: str, work: Callable[[], ReportT]) -> ReportT:
     """Call `work` inside a job-run record. A failure is recorded, then raised on."""
     run_id = store.start_run(job)
+    started = time.perf_counter()
     try:
         report = work()
     except Exception as exc:
-        store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}")
-        log.error("job %s failed: %s", job, exc)
+        error = f"{type(exc).__name__}: {exc}"
+        store.finish_run(run_id, "failed", error=error)
+        _log_outcome(job, run_id, "failed", 0, time.perf_counter() - started, error)
         raise
     status = "failed" if report.failed else "ok"
     store.finish_run(
@@ -45,6 +66,12 @@ def run_recorded(store: Store, job: str, work: Callable[[], ReportT]) -> ReportT
         error=report.error_summary(),
         detail=report.to_dict(),
     )
-    if report.failed:
-        log.warning("job %s finished with errors: %s", job, report.error_summary())
+    _log_outcome(
+        job,
+        run_id,
+        status,
+        report.rows_written,
+        time.perf_counter() - started,
+        report.error_summary(),
+    )
     return report

@@ -7,7 +7,7 @@ Exit codes: 0 the run completed (quarantined rows are reported, not fatal);
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import sys
 
 import click
@@ -17,6 +17,7 @@ from service.cli.admin import config_group, db_group, quarantine_group, status_c
 from service.cli.context import CliContext
 from service.cli.decompose import decompose_command
 from service.cli.ingest import ingest_group
+from service.cli.logs import configure_logging
 from service.cli.modelling import (
     backtest_command,
     fit_command,
@@ -25,7 +26,9 @@ from service.cli.modelling import (
     scenario_command,
     shocks_command,
 )
+from service.cli.serve import api_command, scheduler_command, serve_command
 from service.cli.series import series_group
+from service.cli.token import token_group
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -45,9 +48,17 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
     default=None,
     help="Log level on stderr (default: logging.level from the configuration).",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="Log lines as text or one JSON object per line (default: logging.format).",
+)
 @click.version_option(package_name="remitwatch")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, log_level: str | None) -> None:
+def cli(
+    ctx: click.Context, config_path: str | None, log_level: str | None, log_format: str | None
+) -> None:
     """remitwatch: remittance inflows to the Kyrgyz Republic and the som/US dollar rate.
 
     Ingests the National Bank's official rates and banks' transfer reports into a
@@ -57,18 +68,11 @@ def cli(ctx: click.Context, config_path: str | None, log_level: str | None) -> N
     state = CliContext(config_path)
     ctx.obj = state
     ctx.call_on_close(state.close)
-    try:
-        level = log_level or state.settings.logging.level
-    except ConfigError:
-        level = "INFO"  # the command that needs the settings reports the error (exit 2)
-    logging.basicConfig(
-        level=level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if level.upper() != "DEBUG":
-        # Alembic announces its context on every start; only a real migration is news.
-        logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+    level, shape = "INFO", "text"
+    # On a bad configuration the command that needs the settings reports it (exit 2).
+    with contextlib.suppress(ConfigError):
+        level, shape = state.settings.logging.level, state.settings.logging.format
+    configure_logging(log_level or level, "json" if (log_format or shape) == "json" else "text")
 
 
 cli.add_command(config_group)
@@ -77,6 +81,7 @@ cli.add_command(ingest_group)
 cli.add_command(series_group)
 cli.add_command(quarantine_group)
 cli.add_command(status_command)
+cli.add_command(token_group)
 for _command in (
     fit_command,
     forecast_command,
@@ -85,6 +90,9 @@ for _command in (
     scenario_command,
     backtest_command,
     decompose_command,
+    serve_command,
+    api_command,
+    scheduler_command,
 ):
     cli.add_command(_command)
 

@@ -35,6 +35,10 @@ COMMANDS = {
     "series rebuild",
     "series show",
     "status",
+    "serve",
+    "api",
+    "scheduler",
+    "token new",
 }
 
 

@@ -1,0 +1,124 @@
+"""`remitwatch serve`, `api` and `scheduler`: the long-running processes."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+import click
+import uvicorn
+
+from jobs.scheduler import JobScheduler
+from service.api import check_exposure, create_app
+from service.cli.context import CliContext, pass_context
+
+log = logging.getLogger(__name__)
+
+_host_option = click.option(
+    "--host", metavar="HOST", help="Address to listen on (default: api.host, 127.0.0.1)."
+)
+_port_option = click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port to listen on (default: api.port, 8000)."
+)
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM, instead of the default abrupt exit.
+
+    uvicorn handles both signals while it runs and raises them again when it has
+    stopped; with these handlers that second delivery only sets the event, so the
+    scheduler still gets to finish its jobs in flight.
+    """
+    stop = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _run_api(state: CliContext, host: str | None, port: int | None) -> None:
+    settings = state.settings
+    address = host or settings.api.host
+    check_exposure(settings, address)
+    app = create_app(settings, state.store())
+    config = uvicorn.Config(
+        app,
+        host=address,
+        port=port or settings.api.port,
+        log_config=None,  # our handlers and format (text or JSON lines)
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run()
+
+
+def _stop_scheduler(scheduler: JobScheduler) -> None:
+    log.info("stopping the scheduler: jobs in flight finish first")
+    scheduler.shutdown(wait=True)
+    log.info("scheduler stopped")
+
+
+@click.command("serve")
+@_host_option
+@_port_option
+@pass_context
+def serve_command(state: CliContext, host: str | None, port: int | None) -> None:
+    """Run the scheduler and the HTTP API in one process.
+
+    Migrates the store, starts the scheduled jobs (official rates, the transfer inbox,
+    scoring after each ingest, the weekly refit, the monthly backtest; see [scheduler]
+    in the configuration) and serves the analyst API, /metrics, /healthz and /readyz.
+    Binds to 127.0.0.1 unless told otherwise; another address needs API tokens or
+    api.anonymous_read = true. Ctrl-C or SIGTERM stops it cleanly: requests and jobs
+    in flight finish first.
+    """
+    check_exposure(state.settings, host or state.settings.api.host)
+    scheduler = JobScheduler(state.store(), state.settings)
+    with _stop_on_signals():
+        scheduler.start()
+        try:
+            _run_api(state, host, port)
+        finally:
+            _stop_scheduler(scheduler)
+
+
+@click.command("api")
+@_host_option
+@_port_option
+@pass_context
+def api_command(state: CliContext, host: str | None, port: int | None) -> None:
+    """Serve the HTTP API alone (no scheduled jobs); run as many replicas as needed.
+
+    Every replica reads the same store, so /metrics shows the same figures on each.
+    Jobs requested through the API (POST /api/v1/jobs/{job}/requests) are run by the
+    scheduler process (`remitwatch scheduler` or `remitwatch serve`).
+    """
+    with _stop_on_signals():
+        _run_api(state, host, port)
+
+
+@click.command("scheduler")
+@pass_context
+def scheduler_command(state: CliContext) -> None:
+    """Run the scheduled jobs alone (no HTTP API) until Ctrl-C or SIGTERM.
+
+    With PostgreSQL several schedulers may run: the one holding the database lock runs
+    the jobs, the others wait as standbys and take over when it stops. On SQLite a
+    lock file beside the database does the same on one machine.
+    """
+    scheduler = JobScheduler(state.store(), state.settings)
+    with _stop_on_signals() as stop:
+        try:
+            scheduler.run_forever(stop)
+        finally:
+            _stop_scheduler(scheduler)
