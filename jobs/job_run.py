@@ -47,9 +47,20 @@ def _log_outcome(
     log.log(logging.INFO if status == "ok" else logging.ERROR, message, extra=fields)
 
 
-def run_recorded(store: Store, job: str, work: Callable[[], ReportT]) -> ReportT:
-    """Call `work` inside a job-run record. A failure is recorded, then raised on."""
+def run_recorded(
+    store: Store,
+    job: str,
+    work: Callable[[], ReportT],
+    *,
+    on_start: Callable[[int], None] | None = None,
+) -> ReportT:
+    """Call `work` inside a job-run record. A failure is recorded, then raised on.
+
+    `on_start` receives the run id as soon as the run is recorded (before `work`).
+    """
     run_id = store.start_run(job)
+    if on_start is not None:
+        on_start(run_id)
     started = time.perf_counter()
     try:
         report = work()

@@ -118,7 +118,6 @@ def scheduler_command(state: CliContext) -> None:
     """
     scheduler = JobScheduler(state.store(), state.settings)
     with _stop_on_signals() as stop:
-        try:
-            scheduler.run_forever(stop)
-        finally:
-            _stop_scheduler(scheduler)
+        # Returns once a signal set `stop` and the jobs in flight have finished.
+        scheduler.run_forever(stop)
+    log.info("scheduler stopped")

@@ -13,9 +13,10 @@ import polars as pl
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.store import migrate, model_results, raw, reads, requests, runs
+from service.store import migrate, model_results, raw, reads, requests, runs, snapshot
 from service.store import series as series_layer
 from service.store.engine import StoreError, db_reason, make_engine, masked
+from service.store.leader import LeaderLock
 from service.store.records import (
     IngestOutcome,
     OfficialRate,
@@ -23,6 +24,7 @@ from service.store.records import (
     ReceivedFile,
     SeriesSpec,
 )
+from service.store.snapshot_records import MetricsSnapshot
 
 
 class Store:
@@ -264,3 +266,25 @@ class Store:
     ) -> None:
         with self.engine.begin() as connection:
             requests.finish_request(connection, request_id, status, run_id, error)
+
+    # -- leader lock ---------------------------------------------------------------
+    def leader_lock(self, name: str) -> LeaderLock:
+        """The lock that lets one scheduler run the jobs (not taken yet: `try_acquire()`)."""
+        return LeaderLock(self.engine, name)
+
+    # -- metrics snapshot -------------------------------------------------------------
+    def metrics_snapshot(
+        self, *, currencies: Sequence[str], duration_bounds: Sequence[float]
+    ) -> MetricsSnapshot:
+        """The figures the Prometheus collector exposes, read in a dozen queries.
+
+        `currencies`: official rates to read; `duration_bounds`: the job duration
+        histogram's finite bucket bounds (seconds, ascending).
+        """
+        try:
+            with self.engine.connect() as connection:
+                return snapshot.metrics_snapshot(
+                    connection, currencies=currencies, duration_bounds=duration_bounds
+                )
+        except SQLAlchemyError as exc:
+            raise StoreError(f"reading the store at {self.url} failed: {db_reason(exc)}") from exc
