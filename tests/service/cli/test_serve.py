@@ -202,3 +202,44 @@ def test_serving_beyond_loopback_without_tokens_is_refused(tmp_path: Path) -> No
     )
     assert result.returncode == 2, result.stderr
     assert "anonymous_read" in result.stderr
+
+
+def _wait_for(running: subprocess.Popen[str], log: Path, text: str, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        output = log.read_text(encoding="utf-8", errors="replace")
+        if text in output:
+            return output
+        if running.poll() is not None:
+            break
+        time.sleep(0.2)
+    pytest.fail(f"{text!r} not logged within {timeout} s:\n{log.read_text()}")
+
+
+def test_a_second_scheduler_waits_as_standby_and_takes_over(workdir: Path) -> None:
+    environment = _environment(workdir) | {"REMITWATCH_SCHEDULER__STANDBY_POLL_SECONDS": "0.5"}
+    logs = [workdir / "first.log", workdir / "second.log"]
+    processes = []
+    for log in logs:
+        processes.append(
+            subprocess.Popen(
+                [REMITWATCH, "scheduler"],
+                stdout=log.open("w"),
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=environment,
+            )
+        )
+        _wait_for(processes[-1], log, "scheduler started as", 60)
+    try:
+        first, second = (log.read_text() for log in logs)
+        assert "started as leader" in first and "started as standby" in second
+        processes[0].send_signal(signal.SIGINT)
+        assert processes[0].wait(timeout=60) == 0, logs[0].read_text()
+        _wait_for(processes[1], logs[1], "took the leader lock", 30)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=60)
+    assert processes[1].returncode == 0, logs[1].read_text()
