@@ -84,7 +84,12 @@ def _store_outcome(
         reason=fit.reason,
         spec=fit.spec.to_dict() if fit.spec is not None else None,
         params=list(fit.params),
-        result={**fit.to_dict(), "mode": mode},
+        # The last scored period (its one-step band and z) feeds the metrics' alert gauges.
+        result={
+            **fit.to_dict(),
+            "mode": mode,
+            "last_scored": outcome.scored[-1].to_dict() if outcome.scored else None,
+        },
         last_period=fit.last_period,
         data_as_of=as_of or at,
         fitted_at=at,

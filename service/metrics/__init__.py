@@ -1,1 +1,18 @@
 """Prometheus metrics read from the store by a custom collector."""
+
+from service.metrics.catalogue import CATALOGUE, MetricSpec
+from service.metrics.collector import (
+    CONTENT_TYPE,
+    RemitwatchCollector,
+    make_registry,
+    render,
+)
+
+__all__ = [
+    "CATALOGUE",
+    "CONTENT_TYPE",
+    "MetricSpec",
+    "RemitwatchCollector",
+    "make_registry",
+    "render",
+]

@@ -1,0 +1,237 @@
+"""Turn a reading of the store's figures into Prometheus metric families (no I/O here)."""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+
+import numpy as np
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+
+from config import Settings
+from models.volatility import fx_stability
+from service.metrics import catalogue as c
+from service.metrics.bands import scored_band
+from service.metrics.cache import Reading
+from service.store.snapshot_records import JobFigures, MetricsSnapshot, ModelFigures
+
+
+def _day_start(day: date) -> float:
+    """UTC midnight at the start of `day`, Unix seconds."""
+    return float(calendar.timegm(day.timetuple()))
+
+
+def _number(value: object) -> float | None:
+    """A finite float, or None for None, NaN, infinities and non-numbers."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def monitored_series(
+    models: Sequence[ModelFigures], configured: Sequence[str], limit: int
+) -> tuple[list[ModelFigures], int]:
+    """The modelled keys given the `series` label, and how many were left out.
+
+    Order: the configured series (models.series), then the VAR keys, then the other
+    modelled series by their scored inflow, largest first; ties by key. At most `limit`.
+    """
+    first = {key: index for index, key in enumerate(configured)}
+
+    def rank(figures: ModelFigures) -> tuple[int, int, float, str]:
+        if figures.kind == "sarimax" and figures.key in first:
+            return (0, first[figures.key], 0.0, figures.key)
+        if figures.kind != "sarimax":
+            return (1, 0, 0.0, figures.key)
+        size = _number(figures.observed)
+        return (2, size is None, -(size or 0.0), figures.key)
+
+    ordered = sorted(models, key=rank)
+    return ordered[:limit], max(0, len(ordered) - limit)
+
+
+def _remittances(chosen: Sequence[ModelFigures]) -> Iterator[Metric]:
+    inflow, period = c.INFLOW.gauge(), c.SERIES_PERIOD.gauge()
+    band, ahead, ahead_period = (
+        c.FORECAST.gauge(),
+        c.NEXT_FORECAST.gauge(),
+        c.NEXT_FORECAST_PERIOD.gauge(),
+    )
+    zscore = c.SHOCK_ZSCORE.gauge()
+    for figures in chosen:
+        key = figures.key
+        if figures.kind != "sarimax" or figures.period is None:
+            continue
+        period.add_metric([key], _day_start(figures.period))
+        if (value := _number(figures.observed)) is not None:
+            inflow.add_metric([key], value)
+        scored = figures.last_scored or {}
+        if scored.get("period") == figures.period.isoformat():
+            if (same := scored_band(scored)) is not None:
+                for bound, value in same.bounds().items():
+                    band.add_metric([key, bound], value)
+            if (z := _number(scored.get("zscore"))) is not None:
+                zscore.add_metric([key], z)
+        if figures.next_forecast is not None:
+            ahead_period.add_metric([key], _day_start(figures.next_forecast.period))
+            for bound, value in figures.next_forecast.bounds().items():
+                ahead.add_metric([key, bound], value)
+    yield from (inflow, period, band, ahead, ahead_period, zscore)
+
+
+def _model_quality(chosen: Sequence[ModelFigures]) -> Iterator[Metric]:
+    mase, coverage, beats = (
+        c.MODEL_MASE.gauge(),
+        c.MODEL_COVERAGE.gauge(),
+        c.MODEL_BEATS_NAIVE.gauge(),
+    )
+    last_fit, last_ok, last_success = (
+        c.MODEL_LAST_FIT.gauge(),
+        c.MODEL_LAST_FIT_OK.gauge(),
+        c.MODEL_LAST_SUCCESS.gauge(),
+    )
+    for figures in chosen:
+        key, score = figures.key, figures.backtest
+        if score is not None:
+            if (value := _number(score.mase)) is not None:
+                mase.add_metric([key], value)
+            for level, share in (("80", score.coverage_80), ("95", score.coverage_95)):
+                if (value := _number(share)) is not None:
+                    coverage.add_metric([key, level], value)
+            if score.beats_seasonal_naive is not None:
+                beats.add_metric([key], float(score.beats_seasonal_naive))
+        if figures.last_run_at is not None:
+            last_fit.add_metric([key], figures.last_run_at.timestamp())
+            last_ok.add_metric([key], float(figures.last_run_status == "ok"))
+        if figures.last_ok_at is not None:
+            last_success.add_metric([key], figures.last_ok_at.timestamp())
+    yield from (mase, coverage, beats, last_fit, last_ok, last_success)
+
+
+def _impact(snapshot: MetricsSnapshot) -> Iterator[Metric]:
+    impact, band, granger = c.IMPACT.gauge(), c.IMPACT_BAND.gauge(), c.GRANGER.gauge()
+    var = snapshot.var
+    for point in var.impact if var is not None else ():
+        horizon = str(point.get("horizon"))
+        if (pct := _number(point.get("pct"))) is not None:
+            impact.add_metric([horizon], pct)
+        for bound in ("lower", "upper"):
+            if (value := _number(point.get(bound))) is not None:
+                band.add_metric([horizon, bound], value)
+    for test in var.granger if var is not None else ():
+        if (pvalue := _number(test.get("pvalue"))) is not None:
+            granger.add_metric([str(test.get("cause")), str(test.get("effect"))], pvalue)
+    yield from (impact, band, granger)
+
+
+def _fx(snapshot: MetricsSnapshot) -> Iterator[Metric]:
+    rate, volatility = c.FX_RATE.gauge(), c.FX_VOLATILITY.gauge()
+    for figures in snapshot.rates:
+        rate.add_metric([figures.currency], figures.som_per_unit)
+    for daily in snapshot.daily_rates:
+        stability = fx_stability(
+            np.array(daily.periods, dtype="datetime64[D]"),
+            np.array(daily.values, dtype=np.float64),
+            currency=daily.currency,
+        )
+        for window, pct in (
+            ("30d", stability.realised_vol_30d),
+            ("90d", stability.realised_vol_90d),
+        ):
+            if (value := _number(pct)) is not None:
+                volatility.add_metric([daily.currency, window], value / 100.0)
+    yield from (rate, volatility)
+
+
+def _jobs(snapshot: MetricsSnapshot, configured: Sequence[str]) -> Iterator[Metric]:
+    found = {job.job: job for job in snapshot.jobs}
+    bounds = c.JOB_DURATION_BUCKETS
+    success, failure, failed = (
+        c.JOB_LAST_SUCCESS.gauge(),
+        c.JOB_LAST_FAILURE.gauge(),
+        c.JOB_LAST_RUN_FAILED.gauge(),
+    )
+    running, runs, duration = (
+        c.JOB_RUNNING.gauge(),
+        c.JOB_RUNS.counter(),
+        c.JOB_DURATION.histogram(),
+    )
+    for name in sorted(set(configured) | set(found)):
+        job = found.get(name) or JobFigures(
+            name, {}, 0, None, None, bounds, (0,) * len(bounds), 0, 0.0
+        )
+        if job.last_success_at is not None:
+            success.add_metric([name], job.last_success_at.timestamp())
+        if job.last_failure_at is not None:
+            failure.add_metric([name], job.last_failure_at.timestamp())
+        ends = [
+            (at, status)
+            for status, at in (("ok", job.last_success_at), ("failed", job.last_failure_at))
+            if at
+        ]
+        if ends:
+            failed.add_metric([name], float(max(ends)[1] == "failed"))
+        running.add_metric([name], float(job.running))
+        for status in sorted({"ok", "failed"} | set(job.runs)):
+            runs.add_metric([name, status], float(job.runs.get(status, 0)))
+        buckets = [
+            (str(float(b)), float(n)) for b, n in zip(bounds, job.duration_buckets, strict=True)
+        ]
+        duration.add_metric(
+            [name], [*buckets, ("+Inf", float(job.duration_count))], job.duration_sum
+        )
+    yield from (success, failure, failed, running, runs, duration)
+
+
+def _data(snapshot: MetricsSnapshot, now: datetime) -> Iterator[Metric]:
+    rows, files = c.INGEST_ROWS.counter(), c.INGEST_FILES.counter()
+    for source, outcomes in sorted(snapshot.ingest_rows.items()):
+        for outcome, count in outcomes.items():
+            rows.add_metric([source, outcome], float(count))
+    for source, statuses in sorted(snapshot.ingest_files.items()):
+        for status, count in statuses.items():
+            files.add_metric([source, status], float(count))
+    age, latest = c.DATA_AGE.gauge(), c.DATA_LATEST_DATE.gauge()
+    for source, arrived in sorted(snapshot.last_arrivals.items()):
+        if arrived is not None:
+            age.add_metric([source], (now - arrived).total_seconds())
+    for source, day in sorted(snapshot.latest_dates.items()):
+        if day is not None:
+            latest.add_metric([source], _day_start(day))
+    yield from (rows, files, age, latest)
+
+
+def _single(family: GaugeMetricFamily, value: float) -> GaugeMetricFamily:
+    family.add_metric([], value)
+    return family
+
+
+def build_families(
+    reading: Reading, settings: Settings, now: datetime, version: str
+) -> Iterator[Metric]:
+    """The families of one scrape, in catalogue order; `now` dates the ages (UTC)."""
+    yield c.INFO.info({"version": version})
+    yield _single(c.STORE_UP.gauge(), float(reading.up))
+    if reading.seconds is not None:
+        yield _single(c.SNAPSHOT_SECONDS.gauge(), reading.seconds)
+    if reading.read_at is not None:
+        yield _single(c.SNAPSHOT_AGE.gauge(), max(0.0, (now - reading.read_at).total_seconds()))
+    snapshot = reading.snapshot
+    if snapshot is None:
+        return
+    chosen, omitted = monitored_series(
+        snapshot.models, settings.models.series, settings.metrics.max_series
+    )
+    yield _single(c.SERIES_OMITTED.gauge(), float(omitted))
+    yield from _remittances(chosen)
+    events = c.SHOCK_EVENTS_OPEN.gauge()
+    for severity, count in snapshot.open_events.items():
+        events.add_metric([severity], float(count))
+    yield events
+    yield from _model_quality(chosen)
+    yield from _impact(snapshot)
+    yield from _fx(snapshot)
+    yield from _jobs(snapshot, list(settings.scheduler.jobs()))
+    yield from _data(snapshot, now)
