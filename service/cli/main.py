@@ -26,8 +26,8 @@ from service.cli.modelling import (
     scenario_command,
     shocks_command,
 )
-from service.cli.serve import api_command, scheduler_command, serve_command
 from service.cli.series import series_group
+from service.cli.serve import api_command, scheduler_command, serve_command
 from service.cli.token import token_group
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

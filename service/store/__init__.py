@@ -3,6 +3,10 @@
 Callers use `Store` and the records; no SQL outside this package.
 """
 
+# The database could not do the work (unreachable, locked, schema missing). Reads let it
+# through unwrapped; callers that must tell "unavailable" from a bug (the API) catch it.
+from sqlalchemy.exc import OperationalError as DatabaseUnavailableError
+
 from service.store.engine import StoreError
 from service.store.engine import masked as masked_url
 from service.store.model_results import ModelRun
@@ -33,6 +37,7 @@ __all__ = [
     "TRANSFER_KEY",
     "TRANSFER_SCHEMA",
     "TRANSFER_TOTALS_SCHEMA",
+    "DatabaseUnavailableError",
     "IngestOutcome",
     "JobRequest",
     "JobRun",
