@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
+from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
+from service.metrics import CONTENT_TYPE
 from tests.service.api.support import READ, TOKENS, Api, MakeApi
 
 
 def test_the_exposition_parses(sample_api: Api) -> None:
     response = sample_api.client.get("/metrics")
     assert response.status_code == 200
-    assert response.headers["content-type"] == CONTENT_TYPE_LATEST
+    assert response.headers["content-type"] == CONTENT_TYPE  # the 0.0.4 text format
     names = {family.name for family in text_string_to_metric_families(response.text)}
     assert any(name.startswith("remitwatch_") for name in names)
 
