@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from config import Settings
 from service.api.auth import SCOPE_KEY
+from service.api.docs import install_docs
 from service.api.errors import install_error_handlers
 from service.api.routes import (
     backtests,
@@ -99,7 +100,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         title="remitwatch",
         version=version("remitwatch"),
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served by install_docs, without a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -107,6 +108,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.state.store = store
     app.state.metrics_registry = make_registry(store, settings)
     install_error_handlers(app)
+    install_docs(app)
 
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -82,6 +83,16 @@ def test_the_docs_page_is_served(sample_api: Api) -> None:
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
     assert "/openapi.json" in response.text
+
+
+def test_the_docs_page_needs_no_network(sample_api: Api) -> None:
+    page = sample_api.client.get("/docs").text
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page)
+    assert assets and all(url.startswith("/docs/static/") for url in assets), assets
+    for url in assets:
+        response = sample_api.client.get(url)
+        assert response.status_code == 200 and len(response.content) > 100, url
+    assert "validatorUrl" in page  # the online validator is switched off
 
 
 def test_an_unknown_route_is_a_json_404(sample_api: Api) -> None:
