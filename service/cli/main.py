@@ -63,7 +63,9 @@ def cli(
 
     Ingests the National Bank's official rates and banks' transfer reports into a
     time-series store (SQLite by default, PostgreSQL by URL), derives US-dollar
-    series, and answers what was known at any past moment.
+    series and answers what was known at any past moment. Fits SARIMAX models per
+    series and a VAR of remittances and exchange rates, flags shocks, and serves it
+    all to analysts (HTTP API) and to Prometheus (/metrics) with `remitwatch serve`.
     """
     state = CliContext(config_path)
     ctx.obj = state
