@@ -68,5 +68,6 @@ def configure_logging(level: str, log_format: LogFormat) -> None:
     if level.upper() != "DEBUG":
         # Alembic announces its context on every start; only a real migration is news.
         logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
-        # APScheduler logs every job start and end; our job runs log their own outcome.
-        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+        # APScheduler logs every job added, started and ended; the scheduler and the job
+        # runs log their own lines (its warnings, such as a missed run, still come through).
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
