@@ -19,7 +19,7 @@ from jobs.impact import fit_impact
 from jobs.model_inputs import TOTAL_INFLOWS, modelled_series
 from jobs.series_model import Mode, SeriesOutcome, run_series
 from jobs.tasks import build_task
-from models.shocks import ShockEvent, attribute
+from models.shocks import ShockEvent, attribute, periods_below_band
 from service.store import Store
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,14 @@ def _store_outcome(
         result={
             **fit.to_dict(),
             "mode": mode,
-            "last_scored": outcome.scored[-1].to_dict() if outcome.scored else None,
+            "last_scored": (
+                {
+                    **outcome.scored[-1].to_dict(),
+                    "periods_below_band": periods_below_band(outcome.scored),
+                }
+                if outcome.scored
+                else None
+            ),
         },
         last_period=fit.last_period,
         data_as_of=as_of or at,

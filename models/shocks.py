@@ -91,6 +91,20 @@ class ScoredPeriod:
         }
 
 
+def periods_below_band(scored: Sequence[ScoredPeriod]) -> int:
+    """How many of the most recent periods in a row were below their 95% band.
+
+    0 when the last period was inside or above it (or could not be scored). Sustained
+    shortfalls that each stay short of a shock still add up here.
+    """
+    count = 0
+    for period in reversed(scored):
+        if not period.observed < period.lower_95:  # NaN compares False: the run ends
+            break
+        count += 1
+    return count
+
+
 def score(
     periods: DateArray,
     observed: FloatArray,

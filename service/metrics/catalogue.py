@@ -140,6 +140,20 @@ SHOCK_ZSCORE = _spec(
     "log scale (negative: below forecast).",
     "series",
 )
+BELOW_BAND = _spec(
+    "remitwatch_remittance_periods_below_band",
+    "gauge",
+    "Consecutive most recent scored periods whose inflow was below the 95% one-step band "
+    "(0 when the last one was inside or above it).",
+    "series",
+)
+SHOCK_THRESHOLD = _spec(
+    "remitwatch_shock_threshold_z",
+    "gauge",
+    "The configured |z| from which a scored period is a shock, by severity (shocks.warning_z, "
+    "shocks.critical_z), so that alert rules use the same thresholds as remitwatch.",
+    "severity",
+)
 SHOCK_EVENTS_OPEN = _spec(
     "remitwatch_shock_events_open",
     "gauge",
@@ -294,6 +308,13 @@ DATA_AGE = _spec(
     "Seconds since the source last delivered new or corrected rows (absent if never).",
     "source",
 )
+DATA_MAX_AGE = _spec(
+    "remitwatch_data_max_age_seconds",
+    "gauge",
+    "The configured staleness limit of the source (readiness.<source>_max_age_hours), "
+    "seconds; absent when that check is off.",
+    "source",
+)
 DATA_LATEST_DATE = _spec(
     "remitwatch_data_latest_date_timestamp_seconds",
     "gauge",
@@ -315,6 +336,8 @@ CATALOGUE: tuple[MetricSpec, ...] = (
     NEXT_FORECAST,
     NEXT_FORECAST_PERIOD,
     SHOCK_ZSCORE,
+    BELOW_BAND,
+    SHOCK_THRESHOLD,
     SHOCK_EVENTS_OPEN,
     MODEL_MASE,
     MODEL_COVERAGE,
@@ -336,5 +359,6 @@ CATALOGUE: tuple[MetricSpec, ...] = (
     INGEST_ROWS,
     INGEST_FILES,
     DATA_AGE,
+    DATA_MAX_AGE,
     DATA_LATEST_DATE,
 )

@@ -59,7 +59,7 @@ def _remittances(chosen: Sequence[ModelFigures]) -> Iterator[Metric]:
         c.NEXT_FORECAST.gauge(),
         c.NEXT_FORECAST_PERIOD.gauge(),
     )
-    zscore = c.SHOCK_ZSCORE.gauge()
+    zscore, below = c.SHOCK_ZSCORE.gauge(), c.BELOW_BAND.gauge()
     for figures in chosen:
         key = figures.key
         if figures.kind != "sarimax" or figures.period is None:
@@ -74,11 +74,13 @@ def _remittances(chosen: Sequence[ModelFigures]) -> Iterator[Metric]:
                     band.add_metric([key, bound], value)
             if (z := _number(scored.get("zscore"))) is not None:
                 zscore.add_metric([key], z)
+            if (run := _number(scored.get("periods_below_band"))) is not None:
+                below.add_metric([key], run)
         if figures.next_forecast is not None:
             ahead_period.add_metric([key], _day_start(figures.next_forecast.period))
             for bound, value in figures.next_forecast.bounds().items():
                 ahead.add_metric([key, bound], value)
-    yield from (inflow, period, band, ahead, ahead_period, zscore)
+    yield from (inflow, period, band, ahead, ahead_period, zscore, below)
 
 
 def _model_quality(chosen: Sequence[ModelFigures]) -> Iterator[Metric]:
@@ -185,7 +187,7 @@ def _jobs(snapshot: MetricsSnapshot, configured: Sequence[str]) -> Iterator[Metr
     yield from (success, failure, failed, running, runs, duration)
 
 
-def _data(snapshot: MetricsSnapshot, now: datetime) -> Iterator[Metric]:
+def _data(snapshot: MetricsSnapshot, now: datetime, settings: Settings) -> Iterator[Metric]:
     rows, files = c.INGEST_ROWS.counter(), c.INGEST_FILES.counter()
     for source, outcomes in sorted(snapshot.ingest_rows.items()):
         for outcome, count in outcomes.items():
@@ -197,10 +199,18 @@ def _data(snapshot: MetricsSnapshot, now: datetime) -> Iterator[Metric]:
     for source, arrived in sorted(snapshot.last_arrivals.items()):
         if arrived is not None:
             age.add_metric([source], (now - arrived).total_seconds())
+    limit = c.DATA_MAX_AGE.gauge()
+    hours = {
+        "rates": settings.readiness.rates_max_age_hours,
+        "transfers": settings.readiness.transfers_max_age_hours,
+    }
+    for source, max_hours in hours.items():
+        if max_hours > 0:
+            limit.add_metric([source], max_hours * 3600.0)
     for source, day in sorted(snapshot.latest_dates.items()):
         if day is not None:
             latest.add_metric([source], _day_start(day))
-    yield from (rows, files, age, latest)
+    yield from (rows, files, age, limit, latest)
 
 
 def _single(family: GaugeMetricFamily, value: float) -> GaugeMetricFamily:
@@ -226,6 +236,10 @@ def build_families(
     )
     yield _single(c.SERIES_OMITTED.gauge(), float(omitted))
     yield from _remittances(chosen)
+    thresholds = c.SHOCK_THRESHOLD.gauge()
+    thresholds.add_metric(["warning"], settings.shocks.warning_z)
+    thresholds.add_metric(["critical"], settings.shocks.critical_z)
+    yield thresholds
     events = c.SHOCK_EVENTS_OPEN.gauge()
     for severity, count in snapshot.open_events.items():
         events.add_metric([severity], float(count))
@@ -234,4 +248,4 @@ def build_families(
     yield from _impact(snapshot)
     yield from _fx(snapshot)
     yield from _jobs(snapshot, list(settings.scheduler.jobs()))
-    yield from _data(snapshot, now)
+    yield from _data(snapshot, now, settings)

@@ -16,6 +16,7 @@ from models.shocks import (
     ShockRule,
     attribute,
     detect_events,
+    periods_below_band,
     score,
 )
 
@@ -346,3 +347,25 @@ def test_event_to_dict_is_the_json_contract() -> None:
         }
     ]
     assert json.loads(json.dumps(data, allow_nan=False))["series"] == "remit.in.total.M"
+
+
+def _scored(observed: float, lower: float) -> ScoredPeriod:
+    return ScoredPeriod(date(2024, 1, 1), observed, 100.0, lower, 150.0, 0.0, None)
+
+
+@pytest.mark.parametrize(
+    ("pairs", "expected"),
+    [
+        ([], 0),
+        ([(90, 80)], 0),  # inside the band
+        ([(70, 80)], 1),
+        ([(70, 80), (60, 80), (75, 80)], 3),
+        ([(70, 80), (90, 80), (75, 80)], 1),  # the run restarts after a period inside
+        ([(70, 80), (float("nan"), 80)], 0),  # an unscorable last period ends the run
+        ([(70, 80), (160, 80)], 0),  # above the band is not below it
+    ],
+)
+def test_periods_below_band_counts_the_trailing_run(
+    pairs: list[tuple[float, float]], expected: int
+) -> None:
+    assert periods_below_band([_scored(o, lower) for o, lower in pairs]) == expected

@@ -61,6 +61,9 @@ PINNED_NAMES = {
     "remitwatch_ingest_files_total",
     "remitwatch_data_age_seconds",
     "remitwatch_data_latest_date_timestamp_seconds",
+    "remitwatch_remittance_periods_below_band",
+    "remitwatch_shock_threshold_z",
+    "remitwatch_data_max_age_seconds",
 }
 TOTAL = "remit.in.total.M"
 BOUNDS = ("mean", "lower_80", "upper_80", "lower_95", "upper_95")
@@ -145,6 +148,13 @@ def test_series_figures_are_those_of_the_scored_period(
             assert exposed == pytest.approx(value, rel=1e-6)
         zscore = one(sample, "remitwatch_shock_zscore", series=key)
         assert zscore == pytest.approx(steps.zscores[-1], rel=1e-9)
+        # Trailing periods below their own 95% band, counted from the recomputed bands.
+        lows = usd_quantile(steps.mean_log, steps.std_log, -Z_95, True)
+        observed_usd = task.series.values[-len(lows) :]
+        below = 0
+        while below < len(lows) and observed_usd[-1 - below] < lows[-1 - below]:
+            below += 1
+        assert one(sample, "remitwatch_remittance_periods_below_band", series=key) == below
         first = (store.latest_forecast(key) or {})["points"][0]
         for bound in BOUNDS:
             exposed = one(
@@ -160,6 +170,35 @@ def test_series_figures_are_those_of_the_scored_period(
     assert one(
         sample, "remitwatch_remittance_next_forecast_period_timestamp_seconds", series=TOTAL
     ) == (datetime(2026, 8, 1, tzinfo=UTC).timestamp())
+
+
+def test_alert_thresholds_are_those_of_the_configuration(
+    fitted_sample: FittedSample, sample: Samples
+) -> None:
+    settings = fitted_sample.settings
+    assert one(sample, "remitwatch_shock_threshold_z", severity="warning") == (
+        settings.shocks.warning_z
+    )
+    assert one(sample, "remitwatch_shock_threshold_z", severity="critical") == (
+        settings.shocks.critical_z
+    )
+    for source, hours in (
+        ("rates", settings.readiness.rates_max_age_hours),
+        ("transfers", settings.readiness.transfers_max_age_hours),
+    ):
+        assert one(sample, "remitwatch_data_max_age_seconds", source=source) == hours * 3600
+
+
+def test_a_staleness_check_turned_off_has_no_limit(fitted_sample: FittedSample) -> None:
+    settings = fitted_sample.settings.model_copy(
+        update={
+            "readiness": fitted_sample.settings.readiness.model_copy(
+                update={"rates_max_age_hours": 0.0}
+            )
+        }
+    )
+    samples = scrape(make_registry(fitted_sample.store, settings))
+    assert label_values(samples, "remitwatch_data_max_age_seconds", "source") == {"transfers"}
 
 
 def test_model_quality_is_the_newest_backtest_and_run(
