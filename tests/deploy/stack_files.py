@@ -109,18 +109,13 @@ def settings_key(env_name: str) -> tuple[str, ...] | None:
         return None
     parts = tuple(part.lower() for part in env_name.removeprefix(prefix).split("__"))
     model: type[BaseModel] = Settings
-    for depth, part in enumerate(parts):
-        field = model.model_fields.get(part)
-        if field is None:
-            return None
-        annotation = field.annotation
-        last = depth == len(parts) - 1
-        if last:
-            return parts
+    for section in parts[:-1]:
+        field = model.model_fields.get(section)
+        annotation = field.annotation if field else None
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return None
         model = annotation
-    return None
+    return parts if parts[-1] in model.model_fields else None
 
 
 def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:

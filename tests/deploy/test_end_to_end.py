@@ -100,11 +100,14 @@ def _prometheus_config(workdir: Path, remitwatch: str, alerts: str) -> Path:
     shipped["global"] = {
         **shipped.get("global", {}),
         "scrape_interval": "1s",
+        "scrape_timeout": "1s",
         "evaluation_interval": "1s",
     }
     shipped["rule_files"] = [str(rules_dir / pattern) for pattern in shipped["rule_files"]]
     remitwatch_job = next(c for c in shipped["scrape_configs"] if c["job_name"] == "remitwatch")
     remitwatch_job = {**remitwatch_job, "static_configs": [{"targets": [remitwatch]}]}
+    for timing in ("scrape_interval", "scrape_timeout"):
+        remitwatch_job.pop(timing, None)
     remitwatch_job.pop("bearer_token_file", None)
     remitwatch_job.pop("authorization", None)
     shipped["scrape_configs"] = [remitwatch_job]

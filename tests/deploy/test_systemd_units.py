@@ -41,13 +41,11 @@ def test_each_unit_runs_remitwatch_as_its_user_with_hardening(unit_path: Path) -
 
 
 def test_the_scheduler_unit_lets_a_refit_finish() -> None:
-    service = systemd_unit(SYSTEMD / "remitwatch-scheduler.service")["Service"]
-    assert int(service["TimeoutStopSec"]) >= 900
+    unit = systemd_unit(SYSTEMD / "remitwatch-scheduler.service")
+    assert exec_start_argv(unit)[1:] == ["scheduler"]
+    assert int(unit["Service"]["TimeoutStopSec"]) >= 900
     # SIGTERM to the scheduler alone: its fit worker processes must not be killed first.
-    assert service["KillMode"] == "mixed"
-    assert exec_start_argv(systemd_unit(SYSTEMD / "remitwatch-scheduler.service"))[1:] == [
-        "scheduler"
-    ]
+    assert unit["Service"]["KillMode"] == "mixed"
 
 
 def test_systemd_analyze_verifies_the_units(tmp_path: Path) -> None:
