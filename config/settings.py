@@ -137,7 +137,21 @@ class BacktestSettings(_Section):
 
 
 class ComputeSettings(_Section):
+    """Where fits run: `executor` "local" (`workers` local processes) or a Dask scheduler."""
+
     workers: int = Field(2, ge=1, le=256)
+    executor: str = "local"
+
+    @field_validator("executor")
+    @classmethod
+    def _local_or_scheduler(cls, value: str) -> str:
+        if value == "local":
+            return value
+        scheme, _, location = value.partition("://")
+        host, _, port = location.rpartition(":")
+        if scheme != "tcp" or not host or "/" in location or not port.isdigit():
+            raise ValueError('expected "local" or a Dask scheduler address tcp://host:port')
+        return value
 
 
 class LoggingSettings(_Section):
@@ -149,20 +163,28 @@ _CRON_FIELDS = 5
 
 
 class JobSchedule(_Section):
-    """When one scheduled job runs: a five-field crontab line in scheduler.timezone."""
+    """When one scheduled job runs: a five-field crontab line in scheduler.timezone, or
+    every `every_seconds` seconds (one of the two)."""
 
-    cron: str
+    cron: str = ""
+    every_seconds: float = Field(0.0, ge=0)
     enabled: bool = True
     misfire_grace_seconds: int = Field(600, ge=1)
 
     @field_validator("cron")
     @classmethod
     def _five_fields(cls, value: str) -> str:
-        if len(value.split()) != _CRON_FIELDS:
+        if value and len(value.split()) != _CRON_FIELDS:
             raise ValueError(
                 "expected a crontab line of five fields: minute hour day month weekday"
             )
         return value
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> JobSchedule:
+        if bool(self.cron) == bool(self.every_seconds):
+            raise ValueError("expected either cron or every_seconds (one of the two)")
+        return self
 
 
 class SchedulerSettings(_Section):
@@ -173,6 +195,7 @@ class SchedulerSettings(_Section):
     standby_poll_seconds: float = Field(15.0, gt=0)
     ingest_rates: JobSchedule = JobSchedule(cron="15 18 * * mon-fri")
     ingest_transfers: JobSchedule = JobSchedule(cron="*/15 * * * *", misfire_grace_seconds=300)
+    watch_inbox: JobSchedule = JobSchedule(every_seconds=20.0, misfire_grace_seconds=60)
     refit: JobSchedule = JobSchedule(cron="0 3 * * sun", misfire_grace_seconds=3600)
     backtest: JobSchedule = JobSchedule(cron="0 4 1 * *", misfire_grace_seconds=3600)
 
@@ -192,6 +215,7 @@ class SchedulerSettings(_Section):
         return {
             "ingest_rates": self.ingest_rates,
             "ingest_transfers": self.ingest_transfers,
+            "watch_inbox": self.watch_inbox,
             "refit": self.refit,
             "backtest": self.backtest,
         }

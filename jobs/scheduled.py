@@ -14,6 +14,7 @@ from typing import Literal, TypeVar
 
 from config import Settings
 from config.errors import RemitwatchError
+from jobs import inbox
 from jobs.backtest import backtest_models
 from jobs.ingest_rates import ingest_rates
 from jobs.ingest_transfers import ingest_transfers
@@ -121,6 +122,18 @@ def run_ingest_transfers(store: Store, settings: Settings) -> JobOutcome:
     return _with_scoring(store, settings, outcome, report)
 
 
+def run_watch_inbox(store: Store, settings: Settings) -> JobOutcome:
+    """The inbox alone, looked at often: a run is recorded only when files are waiting."""
+    if not inbox.pending_files(settings.paths.inbox):
+        return JobOutcome("watch_inbox", None, "skipped", error="no file in the inbox")
+    outcome, report = _recorded(
+        store,
+        "ingest_transfers",
+        lambda: ingest_transfers(store, settings, str(settings.paths.inbox)),
+    )
+    return _with_scoring(store, settings, outcome, report)
+
+
 def run_score(store: Store, settings: Settings) -> JobOutcome:
     """Update the fitted models with the new observations (no re-estimation) and rescore."""
     return _recorded(store, "score", lambda: score_models(store, settings))[0]
@@ -140,6 +153,7 @@ def run_backtest(store: Store, settings: Settings) -> JobOutcome:
 JOBS: Mapping[str, JobFunction] = {
     "ingest_rates": run_ingest_rates,
     "ingest_transfers": run_ingest_transfers,
+    "watch_inbox": run_watch_inbox,
     "score": run_score,
     "refit": run_refit,
     "backtest": run_backtest,

@@ -62,13 +62,25 @@ def cron_trigger(name: str, schedule: JobSchedule, zone: ZoneInfo) -> CronTrigge
         raise ConfigError(f"scheduler.{name}.cron = {schedule.cron!r}: {exc}") from exc
 
 
-class _OneAtATime:
-    """A job that runs once at a time in this process, scheduled or requested."""
+def trigger_of(name: str, schedule: JobSchedule, zone: ZoneInfo) -> CronTrigger | IntervalTrigger:
+    """A cron trigger, or an interval trigger for `every_seconds`."""
+    if schedule.every_seconds:
+        return IntervalTrigger(seconds=schedule.every_seconds, timezone=zone)
+    return cron_trigger(name, schedule, zone)
 
-    def __init__(self, name: str, function: JobFunction) -> None:
+
+#: Jobs that work on the same files take turns: the inbox watch and the full ingest.
+SHARED_LOCKS = {"watch_inbox": "ingest_transfers"}
+
+
+class _OneAtATime:
+    """A job that runs once at a time in this process, scheduled or requested; jobs that
+    share `lock` also wait for each other."""
+
+    def __init__(self, name: str, function: JobFunction, lock: threading.Lock) -> None:
         self.name = name
         self.function = function
-        self._running = threading.Lock()
+        self._running = lock
 
     def __call__(self, store: Store, settings: Settings) -> JobOutcome:
         # A request for a job that is running waits for it rather than running beside it
@@ -90,7 +102,13 @@ class JobScheduler:
         self._store = store
         self._settings = settings
         self._zone = ZoneInfo(settings.scheduler.timezone)
-        self._table = {name: _OneAtATime(name, function) for name, function in jobs.items()}
+        locks: dict[str, threading.Lock] = {}
+        self._table = {
+            name: _OneAtATime(
+                name, function, locks.setdefault(SHARED_LOCKS.get(name, name), threading.Lock())
+            )
+            for name, function in jobs.items()
+        }
         self._lock = store.leader_lock(LEADER_LOCK)
         self._leader = False
         self._state = threading.Lock()  # leadership changes and shutdown, one at a time
@@ -117,7 +135,7 @@ class JobScheduler:
                 raise ConfigError(f"scheduler.{name}: no job function of that name")
             self._scheduler.add_job(
                 self._table[name],
-                cron_trigger(name, schedule, self._zone),
+                trigger_of(name, schedule, self._zone),
                 args=(self._store, self._settings),
                 id=name,
                 name=name,

@@ -20,6 +20,7 @@ from jobs.scheduled import (
     run_ingest_transfers,
     run_refit,
     run_score,
+    run_watch_inbox,
 )
 from service.store import Store
 from tests.fitted_sample import FittedSample
@@ -36,7 +37,14 @@ def _drop(settings: Settings, name: str, body: str) -> Path:
 
 
 def test_the_job_table_names_the_scheduled_and_requestable_jobs() -> None:
-    assert sorted(JOBS) == ["backtest", "ingest_rates", "ingest_transfers", "refit", "score"]
+    assert sorted(JOBS) == [
+        "backtest",
+        "ingest_rates",
+        "ingest_transfers",
+        "refit",
+        "score",
+        "watch_inbox",
+    ]
 
 
 def test_ingest_transfers_records_an_ok_run_with_its_rows(store: Store, settings: Settings) -> None:
@@ -228,3 +236,26 @@ def test_refit_selects_the_orders_again_and_stores_new_model_runs(
     assert any(run.series_key == VAR_KEY for run in newer)
     [run] = store.recent_runs(limit=1, job="refit")
     assert (run.id, run.status) == (outcome.run_id, "ok")
+
+
+def test_the_inbox_watch_records_nothing_while_the_inbox_is_empty(
+    store: Store, settings: Settings
+) -> None:
+    outcome = run_watch_inbox(store, settings)
+    assert (outcome.status, outcome.run_id) == ("skipped", None)
+    assert store.recent_runs() == []
+
+
+def test_the_inbox_watch_ingests_the_inbox_and_not_the_remote_sources(
+    store: Store, settings: Settings
+) -> None:
+    # A remote source that cannot be reached: the watch must not even try it.
+    watching = settings.model_copy(
+        update={"transfers": settings.transfers.model_copy(update={"url": "http://127.0.0.1:9/x"})}
+    )
+    _drop(watching, "bank-a.csv", HEADER + "2024-05-02,B1,CONTACT,US,in,USD,1000.00,3\n")
+    outcome = run_watch_inbox(store, watching)
+    assert (outcome.status, outcome.rows, outcome.error) == ("ok", 1, None)
+    [run] = store.recent_runs()
+    assert (run.job, run.status, run.id) == ("ingest_transfers", "ok", outcome.run_id)
+    assert not list(watching.paths.inbox.iterdir())  # archived

@@ -87,10 +87,13 @@ def test_each_enabled_job_has_its_cron_trigger_in_bishkek(
     settings = Settings(paths={"data_dir": tmp_path}, rates={"source": str(tmp_path)})
     scheduler = JobScheduler(sqlite_store, settings)
     aps = scheduler.apscheduler
-    assert sorted(job.id for job in aps.get_jobs()) == sorted((*CRON_JOBS, REQUEST_POLL_JOB))
+    assert sorted(job.id for job in aps.get_jobs()) == sorted(
+        (*CRON_JOBS, "watch_inbox", REQUEST_POLL_JOB)
+    )
     for name, schedule in settings.scheduler.jobs().items():
         job = aps.get_job(name)
-        assert isinstance(job.trigger, CronTrigger) and job.trigger.timezone == BISHKEK
+        trigger_type = IntervalTrigger if name == "watch_inbox" else CronTrigger
+        assert isinstance(job.trigger, trigger_type) and job.trigger.timezone == BISHKEK
         assert (job.coalesce, job.max_instances) == (True, 1)
         assert job.misfire_grace_time == schedule.misfire_grace_seconds
         assert job.func.function is JOBS[name] and job.args == (sqlite_store, settings)
@@ -116,8 +119,10 @@ def test_each_enabled_job_has_its_cron_trigger_in_bishkek(
     assert poll.trigger.interval == timedelta(seconds=10)
     assert (poll.coalesce, poll.max_instances) == (True, 1)
     # For display: every job with its next run, in Bishkek time.
+    watch = aps.get_job("watch_inbox").trigger
+    assert watch.interval == timedelta(seconds=20)
     listed = dict(scheduler.jobs())
-    assert listed.keys() == {*CRON_JOBS, REQUEST_POLL_JOB}
+    assert listed.keys() == {*CRON_JOBS, "watch_inbox", REQUEST_POLL_JOB}
     assert all(
         when is not None and when.utcoffset() == timedelta(hours=6) for when in listed.values()
     )
@@ -136,6 +141,7 @@ def test_disabled_jobs_and_rates_without_a_source_are_not_scheduled(
         "backtest",
         "ingest_transfers",
         REQUEST_POLL_JOB,
+        "watch_inbox",
     ]
     messages = [record.getMessage() for record in caplog.records]
     assert "job ingest_rates is not scheduled: no rates.source is configured" in messages
