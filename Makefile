@@ -50,11 +50,10 @@ lint: setup-test
 typecheck: setup-test
 	$(BIN)/mypy .
 
-## bench: the benchmarks under bench/ (figures printed, not asserted)
+## bench: every benchmark under bench/, figures and goals printed and written to
+## bench/results/latest.json (not asserted; not part of `make test`)
 bench: setup-test
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/fit.py
-	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/run.py
 
 ## lock: re-pin requirements.lock from the current environment
 lock: setup-test

@@ -1,0 +1,110 @@
+"""Run every benchmark and write bench/results/latest.json with the figures and the goals.
+
+Each benchmark module exposes `run(quick) -> dict[str, float]` (named figures measured in
+that run). This script calls them in turn, prints each figure beside its goal, and writes
+them all, with the machine and the time, to bench/results/latest.json. A goal that a
+benchmark did not measure is listed as missing. Figures, not assertions: the exit code is
+0 whatever they are, unless a benchmark crashed.
+
+    python bench/run.py            # everything (`make bench`)
+    python bench/run.py --quick    # smaller sizes, to try the harness
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+#: The benchmarks, in the order they run.
+MODULES = ("bench.fit", "bench.ingest", "bench.serve", "bench.latency")
+#: Named goals: (comparison, threshold). "<=" and "<" mean lower is better.
+GOALS: dict[str, tuple[str, float]] = {
+    "refit_warm_vs_statsforecast_ratio": ("<=", 1.0),
+    "autoselect_speedup_vs_autoarima": (">=", 5.0),
+    "update_vs_cold_fit_speedup": (">=", 100.0),
+    "parallel_efficiency_local": (">=", 0.85),
+    "parallel_efficiency_dask": (">=", 0.85),
+    "ingest_postgres_vs_read_ratio": (">=", 0.25),
+    "ingest_sqlite_vs_read_ratio": (">=", 0.1),
+    "ingest_peak_rss_growth_1m_to_10m": ("<=", 1.2),
+    "metrics_p99_ms_1000_series": ("<", 100.0),
+    "file_to_shock_metric_seconds": ("<", 60.0),
+}
+
+
+def verdict(name: str, value: float | None) -> str:
+    if value is None:
+        return "missing"
+    comparison, threshold = GOALS[name]
+    met = {
+        "<=": value <= threshold,
+        "<": value < threshold,
+        ">=": value >= threshold,
+    }[comparison]
+    return "met" if met else "missed"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("--only", nargs="+", metavar="MODULE", help="e.g. bench.serve")
+    args = parser.parse_args()
+    figures: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    crashed: list[str] = []
+    for name in args.only or MODULES:
+        print(f"\n== {name} ==", flush=True)
+        started = time.perf_counter()
+        try:
+            figures.update(importlib.import_module(name).run(quick=args.quick))
+        except Exception:
+            traceback.print_exc()
+            crashed.append(name)
+        seconds[name] = round(time.perf_counter() - started, 1)
+    goals = {
+        name: {
+            "goal": f"{comparison} {threshold}",
+            "value": figures.get(name),
+            "verdict": verdict(name, figures.get(name)),
+        }
+        for name, (comparison, threshold) in GOALS.items()
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+                "quick": args.quick,
+                "seconds_per_benchmark": seconds,
+                "figures": figures,
+                "goals": goals,
+                "crashed": crashed,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"\n{'figure':<40} {'value':>12} {'goal':>10}  verdict")
+    for name, goal in goals.items():
+        value = "-" if goal["value"] is None else f"{goal['value']:.3g}"
+        print(f"{name:<40} {value:>12} {goal['goal']:>10}  {goal['verdict']}")
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+    return 1 if crashed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
