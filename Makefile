@@ -53,6 +53,7 @@ typecheck: setup-test
 ## bench: every benchmark under bench/, figures and goals printed and written to
 ## bench/results/latest.json (not asserted; not part of `make test`)
 bench: setup-test
+	$(PIP) install -c requirements.lock -e '.[test,bench]'
 	$(BIN)/python bench/run.py
 
 ## lock: re-pin requirements.lock from the current environment

@@ -1,0 +1,144 @@
+"""remitwatch's SARIMAX path against statsforecast (Nixtla), the fast peer, per series.
+
+Simulates monthly series (airline model in logs, 180 points plus one new month, one
+regressor: the rouble's monthly change; seeded) and times on each, in this process:
+
+  cold       our fit_spec of (1,1,1)(1,1,1,12)+exog from statsmodels' start values
+  warm       our fit_spec on 181 points from the cold fit's params (the weekly refit)
+  update     rebuild the filter from the stored params and extend by the new month
+             (what scoring after an ingest does; no estimation)
+  select     our order selection over the default grid (15 candidates, AICc)
+  sf_fixed   statsforecast ARIMA(1,1,1)(1,1,1,12)+exog on the same 181 points
+  sf_auto    statsforecast AutoARIMA(season_length=12)+exog on the same 181 points
+
+and compares the 12-month forecasts of `warm` and `sf_fixed`: the largest gap between
+the two means, as a share of our 95% band's half-width (log scale). Prints the medians
+and the ratios the issue sets goals for. Figures, not assertions.
+
+    python bench/peers.py --series 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+from statsforecast.models import ARIMA, AutoARIMA  # noqa: E402
+from statsmodels.tsa.statespace.sarimax import SARIMAX  # noqa: E402
+
+from models.sarimax import SarimaxSpec, fit_spec, forecast  # noqa: E402
+from models.sarimax_fit import COLD_MAXITER, select_and_fit  # noqa: E402
+from models.sarimax_spec import OrderGrid  # noqa: E402
+from models.series import DatedSeries  # noqa: E402
+
+SEED = 20260101
+POINTS = 180
+ORDER, SEASONAL = (1, 1, 1), (1, 1, 1, 12)
+
+
+def simulate(index: int) -> tuple[DatedSeries, np.ndarray, np.ndarray]:
+    """USD levels of POINTS + 1 months, their logs and the regressor."""
+    rng = np.random.default_rng([SEED, index])
+    n = POINTS + 1
+    noise = rng.normal(0.0, 0.03, n + 13)
+    w = noise[13:] - 0.4 * noise[12:-1] - 0.6 * noise[1:-12] + 0.24 * noise[:-13]
+    seasonal = np.zeros(n)
+    for t in range(n):
+        seasonal[t] = (seasonal[t - 12] if t >= 12 else 0.0) + w[t]
+    rub = rng.normal(0.0, 1.0, n)
+    pattern = 0.15 * np.sin(2 * np.pi * np.arange(12) / 12)
+    log_level = 18.0 + np.cumsum(seasonal) + pattern[np.arange(n) % 12] - 0.05 * rub
+    periods = (np.datetime64("2010-01", "M") + np.arange(n)).astype("datetime64[D]")
+    return DatedSeries(f"peer.{index}.M", "M", periods, np.exp(log_level)), log_level, rub
+
+
+def timed(work: object) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = work()  # type: ignore[operator]
+    return time.perf_counter() - started, result
+
+
+def measure(index: int) -> dict[str, float]:
+    series, log_level, rub = simulate(index)
+    spec = SarimaxSpec(ORDER, SEASONAL, exog_names=("rub_change",))
+    history = series.head(POINTS)
+    figures: dict[str, float] = {}
+    figures["cold"], cold = timed(
+        lambda: fit_spec(history, spec, exog=rub[:POINTS], maxiter=COLD_MAXITER)
+    )
+    figures["warm"], warm = timed(
+        lambda: fit_spec(series, spec, exog=rub, start_params=cold.params)  # type: ignore[attr-defined]
+    )
+
+    def update() -> None:
+        results = SARIMAX(
+            log_level[:POINTS], exog=rub[:POINTS], order=ORDER, seasonal_order=SEASONAL
+        ).filter(np.asarray(cold.params), cov_type="none")  # type: ignore[attr-defined]
+        results.extend(log_level[POINTS:], exog=rub[POINTS:])
+
+    figures["update"], _ = timed(update)
+    figures["select"], _ = timed(
+        lambda: select_and_fit(series, OrderGrid(), exog=rub, exog_names=("rub_change",))
+    )
+    exog = rub.reshape(-1, 1)
+    fixed = ARIMA(order=ORDER, season_length=12, seasonal_order=SEASONAL[:3])
+    figures["sf_fixed"], _ = timed(lambda: fixed.fit(log_level, X=exog))
+    auto = AutoARIMA(season_length=12)
+    figures["sf_auto"], _ = timed(lambda: auto.fit(log_level, X=exog))
+
+    future = np.zeros((12, 1))
+    ours = forecast(warm, series, 12, exog=rub, future_exog=future[:, 0])  # type: ignore[arg-type]
+    theirs = np.asarray(fixed.predict(h=12, X=future)["mean"])
+    lower = np.log(np.array([p.lower_95 for p in ours.points]))
+    upper = np.log(np.array([p.upper_95 for p in ours.points]))
+    centre, half_width = (lower + upper) / 2, (upper - lower) / 2
+    figures["forecast_gap_of_band"] = float(np.max(np.abs(centre - theirs) / half_width))
+    return figures
+
+
+def run(quick: bool = False, series: int | None = None) -> dict[str, float]:
+    count = series or (4 if quick else 16)
+    measure(10_000)  # warm-up: imports, compiled code paths
+    rows = [measure(index) for index in range(count)]
+    median = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+    for key, value in median.items():
+        print(f"  {key:<22} {value:10.4f}" + ("" if key.startswith("forecast") else " s"))
+    figures = {
+        "refit_warm_vs_statsforecast_ratio": median["warm"] / median["sf_fixed"],
+        "autoselect_speedup_vs_autoarima": median["sf_auto"] / median["select"],
+        "update_vs_cold_fit_speedup": median["cold"] / median["update"],
+        "warm_refit_seconds": median["warm"],
+        "statsforecast_fixed_seconds": median["sf_fixed"],
+        "select_seconds": median["select"],
+        "statsforecast_autoarima_seconds": median["sf_auto"],
+        "forecast_gap_of_band_median": median["forecast_gap_of_band"],
+    }
+    for key in (
+        "refit_warm_vs_statsforecast_ratio",
+        "autoselect_speedup_vs_autoarima",
+        "update_vs_cold_fit_speedup",
+    ):
+        print(f"  {key:<36} {figures[key]:8.2f}")
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--series", type=int, default=16)
+    run(series=parser.parse_args().series)
+
+
+if __name__ == "__main__":
+    main()
