@@ -29,7 +29,14 @@ if str(ROOT) not in sys.path:
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 #: The benchmarks, in the order they run.
-MODULES = ("bench.peers", "bench.fit", "bench.ingest", "bench.serve", "bench.latency")
+MODULES = (
+    "bench.peers",
+    "bench.fit",
+    "bench.scale",
+    "bench.ingest",
+    "bench.serve",
+    "bench.latency",
+)
 #: Named goals: (comparison, threshold). "<=" and "<" mean lower is better.
 GOALS: dict[str, tuple[str, float]] = {
     "refit_warm_vs_statsforecast_ratio": ("<=", 1.0),
