@@ -10,17 +10,20 @@ and measures for each, at a fixed order ((1,1,1)(1,1,1,12) by default):
             update (extend(), which filters only the new observation, is shown too)
   forecast  forecast() 12 months ahead (rebuild + filter + USD bands)
 
-first sequentially in this process, then over a ProcessPoolExecutor(max_workers=2).
+first sequentially in this process, then over a ProcessPoolExecutor(max_workers=2), then
+on a Dask LocalCluster of 2 single-threaded worker processes on loopback, submitted
+through the refit job's executor (compute.executor = the scheduler's tcp:// address).
 BLAS is pinned to one thread everywhere (OMP/OPENBLAS/MKL_NUM_THREADS=1, set before
 numpy is imported here and in each spawned worker; threadpoolctl is not installed and
 not needed for that), so that two workers do not compete for the two cores.
 
 Prints seconds per series, fits per second, the warm/cold and update/refit ratios and
-the parallel efficiency (sequential time / (2 × parallel time)). Figures, not
-assertions: run it on the machine you care about.
+the parallel efficiency of each engine (sequential time / (2 × parallel time)), and
+returns them from `run(quick)` for the bench harness. Figures, not assertions: run it on
+the machine you care about.
 
     python bench/fit.py --series 200
-    python bench/fit.py --series 10 --order airline
+    python bench/fit.py --series 10 --order airline --no-dask
 """
 
 from __future__ import annotations
@@ -147,31 +150,80 @@ def _report(label: str, rows: list[dict[str, float]], wall: float) -> None:
         print(f"  {phase:<9} {mean:9.4f} {statistics.median(values):9.4f} {1 / mean:11.1f}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--series", type=int, default=200, help="series to fit (default 200)")
-    parser.add_argument("--points", type=int, default=180, help="months per series")
-    parser.add_argument("--order", choices=sorted(ORDERS), default="full")
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args(argv)
-    pin_blas()  # before numpy is imported (by measure), so the sequential run is pinned too
+def _run_dask(
+    count: int, points: int, order: str, workers: int
+) -> tuple[list[dict[str, float]], float, float]:
+    """The same fits on a Dask LocalCluster (single-threaded worker processes on loopback),
+    submitted through the refit job's executor (config compute.executor = its address).
 
-    order, seasonal = ORDERS[args.order]
+    Returns the rows, the wall time of the fits and the seconds to start and connect.
+    """
+    from distributed import LocalCluster
+
+    from config.settings import ComputeSettings
+    from jobs.dask_executor import DaskExecutor
+    from jobs.executor import make_executor
+
+    started = time.perf_counter()
+    with LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        executor = make_executor(ComputeSettings(executor=cluster.scheduler_address))
+        assert isinstance(executor, DaskExecutor)
+        try:
+            executor.client.run(_worker_ready, 0.0)  # import in every worker, not counted
+            startup = time.perf_counter() - started
+            started = time.perf_counter()
+            futures = [executor.submit(measure, i, points, order) for i in range(count)]
+            rows = [future.result() for future in futures]
+            return rows, time.perf_counter() - started, startup
+        finally:
+            executor.shutdown()
+
+
+def benchmark(
+    count: int, points: int = 180, order_name: str = "full", workers: int = 2, dask: bool = True
+) -> dict[str, float]:
+    """Run every phase, print the tables and return the figures (seconds, ratios)."""
+    pin_blas()  # before numpy is imported (by measure), so the sequential run is pinned too
+    order, seasonal = ORDERS[order_name]
     print(
-        f"SARIMAX{order}x{seasonal} with one regressor, {args.series} series of "
-        f"{args.points} months; BLAS threads pinned to 1"
+        f"SARIMAX{order}x{seasonal} with one regressor, {count} series of "
+        f"{points} months; BLAS threads pinned to 1"
     )
-    sequential, sequential_wall = _run_sequential(args.series, args.points, args.order)
+    sequential, sequential_wall = _run_sequential(count, points, order_name)
     _report("sequential", sequential, sequential_wall)
-    parallel, parallel_wall = _run_parallel(args.series, args.points, args.order, args.workers)
-    _report(f"parallel ({args.workers} workers)", parallel, parallel_wall)
+    parallel, parallel_wall = _run_parallel(count, points, order_name, workers)
+    _report(f"parallel, local process pool ({workers} workers)", parallel, parallel_wall)
 
     def total(phase: str) -> float:
         return sum(row[phase] for row in sequential)
 
+    figures = {f"{phase}_seconds_mean": total(phase) / count for phase in PHASES}
+    figures |= {
+        "series": float(count),
+        "sequential_wall_seconds": sequential_wall,
+        "local_wall_seconds": parallel_wall,
+        "warm_vs_cold_speedup": total("cold") / total("warm"),
+        "append_vs_warm_speedup": total("warm") / total("append"),
+        "parallel_efficiency_local": sequential_wall / (workers * parallel_wall),
+    }
+    if dask:
+        on_dask, dask_wall, startup = _run_dask(count, points, order_name, workers)
+        _report(f"parallel, Dask LocalCluster ({workers} worker processes)", on_dask, dask_wall)
+        figures |= {
+            "dask_wall_seconds": dask_wall,
+            "dask_startup_seconds": startup,
+            "parallel_efficiency_dask": sequential_wall / (workers * dask_wall),
+        }
+
     print("\nratios (sequential run)")
-    print(f"  warm refit faster than cold fit     {total('cold') / total('warm'):8.2f} x")
-    print(f"  append (Kalman update) vs warm refit {total('warm') / total('append'):7.1f} x")
+    print(f"  warm refit faster than cold fit     {figures['warm_vs_cold_speedup']:8.2f} x")
+    print(f"  append (Kalman update) vs warm refit {figures['append_vs_warm_speedup']:7.1f} x")
     print(f"  extend vs warm refit                {total('warm') / total('extend'):8.1f} x")
     print(f"  append vs cold fit                  {total('cold') / total('append'):8.1f} x")
     fitted = sum(row["ok"] for row in sequential)
@@ -180,9 +232,29 @@ def main(argv: list[str] | None = None) -> int:
     gap = f"{max(gaps):8.4f} (median {statistics.median(gaps):.4f})"
     print(f"  warm vs cold params, max |gap|      {gap}")
     print(f"  warnings captured                   {sum(r['warnings'] for r in sequential):8.0f}")
-    efficiency = sequential_wall / (args.workers * parallel_wall)
-    formula = f"sequential / ({args.workers} x parallel)"
-    print(f"  parallel efficiency                 {efficiency:8.2f} ({formula})")
+    formula = f"sequential / ({workers} x parallel)"
+    for engine in ("local", "dask") if dask else ("local",):
+        efficiency = figures[f"parallel_efficiency_{engine}"]
+        print(f"  parallel efficiency, {engine:<5}         {efficiency:8.2f} ({formula})")
+    if dask:
+        print(f"  Dask cluster start and connect      {figures['dask_startup_seconds']:8.2f} s")
+    return figures
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    """The figures for the bench harness; quick: 20 series (about two minutes on 2 cores)."""
+    return benchmark(20 if quick else 200)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--series", type=int, default=200, help="series to fit (default 200)")
+    parser.add_argument("--points", type=int, default=180, help="months per series")
+    parser.add_argument("--order", choices=sorted(ORDERS), default="full")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask cluster phase")
+    args = parser.parse_args(argv)
+    benchmark(args.series, args.points, args.order, args.workers, dask=not args.no_dask)
     return 0
 
 

@@ -1,8 +1,11 @@
-"""Where model fits run: any `concurrent.futures` executor.
+"""Where model fits run: any `concurrent.futures` executor, chosen by `compute` settings.
 
-`compute.workers = 1` runs fits in this process; more starts a local process pool
-whose workers each use one BLAS thread, so two workers on two cores do not fight
-over them. The refit job takes any `Executor`, so another engine can be passed in.
+`compute.executor = "local"` runs fits on this machine: `compute.workers = 1` in this
+process, more in a local process pool whose workers each use one BLAS thread, so two
+workers on two cores do not fight over them. A Dask scheduler address
+(`tcp://host:port`) runs them on that cluster instead (see jobs/dask_executor.py; Dask
+is imported only then). The refit job takes any `Executor`, so another engine can be
+passed in.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any, ParamSpec, TypeVar
+
+from config.settings import ComputeSettings
 
 _BLAS_THREAD_VARIABLES = (
     "OMP_NUM_THREADS",
@@ -42,7 +47,7 @@ class InlineExecutor(Executor):
         return future
 
 
-def make_executor(workers: int) -> Executor:
+def local_executor(workers: int) -> Executor:
     """An executor for `workers` processes (spawned, so BLAS pinning takes effect)."""
     if workers <= 1:
         return InlineExecutor()
@@ -50,3 +55,12 @@ def make_executor(workers: int) -> Executor:
     return ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=pin_blas_threads
     )
+
+
+def make_executor(compute: ComputeSettings) -> Executor:
+    """The executor `compute` configures; the caller shuts it down (closing a Dask client)."""
+    if compute.executor == "local":
+        return local_executor(compute.workers)
+    from jobs.dask_executor import DaskExecutor  # only when configured: Dask is heavy
+
+    return DaskExecutor.connect(compute.executor)

@@ -137,7 +137,7 @@ def run_models(
     report = ModelReport(job={"select": "refit", "refit": "refit", "update": "score"}[mode])
     chosen = list(keys) if keys else modelled_series(store, settings)
     tasks = [build_task(store, settings, key, mode, backtest=mode != "update") for key in chosen]
-    pool = executor or make_executor(settings.compute.workers)
+    pool = executor or make_executor(settings.compute)
     try:
         outcomes = [future.result() for future in [pool.submit(run_series, t) for t in tasks]]
     finally:
