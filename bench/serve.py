@@ -9,14 +9,20 @@ one process) on a free loopback port and measures with an asyncio httpx load gen
 
   healthz    GET /healthz: the server's floor (baseline for the ratios)
   scrape     GET /metrics with metrics.cache_seconds = 0: every scrape reads the store
-  cached     GET /metrics with the default cache (15 s): what Prometheus usually sees
   query      GET /api/v1/series/{key}/observations for random series, 8 at a time
+  cached     GET /metrics with the default cache (15 s): what Prometheus usually sees
+  loaded     GET /metrics, 10 a second, while a second generator sends 50 observation
+             queries a second (paced, not closed-loop); cache_seconds = 5 so that several
+             snapshot refreshes fall inside the measurement (harsher than the default)
+  lquery     the observation queries of that mixed load
 
-Prints median and p99 latency, requests per second and the ratio to /healthz.
-Figures, not assertions.
+Prints median and p99 latency, requests per second and the ratio to /healthz; `run()`
+returns them as a dict (`metrics_p99_ms_1000_series` is the loaded /metrics p99).
+Figures, not assertions; the machine is shared, so they are noisy.
 
     python bench/serve.py
     python bench/serve.py --sizes 10 100 --seconds 5
+    python bench/serve.py --quick      # 1,000 series only, short runs (< 2 minutes)
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ class Figures:
     name: str
     latencies: list[float]
     seconds: float
+    errors: int = 0  # requests whose connection failed (counted, not timed)
 
     @property
     def median_ms(self) -> float:
@@ -177,12 +184,73 @@ async def load(name: str, base: str, paths: list[str], seconds: float, concurren
     return Figures(name, latencies, time.perf_counter() - began)
 
 
+async def paced(
+    name: str, client: httpx.AsyncClient, paths: list[str], per_second: float, seconds: float
+) -> Figures:
+    """Requests started at a fixed rate whatever the answers take (an open-loop load)."""
+    latencies: list[float] = []
+
+    errors = 0
+
+    async def one(path: str) -> None:
+        nonlocal errors
+        started = time.perf_counter()
+        try:
+            response = await client.get(path)
+        except httpx.TransportError:  # e.g. a keep-alive connection the server just closed
+            errors += 1
+            return
+        response.raise_for_status()
+        latencies.append(time.perf_counter() - started)
+
+    began = time.perf_counter()
+    tasks = []
+    for index in range(int(per_second * seconds)):
+        await asyncio.sleep(max(0.0, began + index / per_second - time.perf_counter()))
+        tasks.append(asyncio.create_task(one(random.choice(paths))))
+    await asyncio.gather(*tasks)
+    return Figures(name, latencies, time.perf_counter() - began, errors)
+
+
+async def mixed(base: str, observations: list[str], seconds: float) -> list[Figures]:
+    """/metrics 10 times a second (one at a time) beside 50 observation queries a second."""
+    limits = httpx.Limits(max_connections=32)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        (await client.get("/metrics")).raise_for_status()  # the first read is synchronous
+        scrapes, queries = await asyncio.gather(
+            load_one_by_one("loaded", client, "/metrics", 10.0, seconds),
+            paced("lquery", client, observations, 50.0, seconds),
+        )
+    return [scrapes, queries]
+
+
+async def load_one_by_one(
+    name: str, client: httpx.AsyncClient, path: str, per_second: float, seconds: float
+) -> Figures:
+    """`path` at most `per_second` times a second, never two at once (as a scraper)."""
+    latencies: list[float] = []
+    errors = 0
+    began = time.perf_counter()
+    while (started := time.perf_counter()) < began + seconds:
+        try:
+            response = await client.get(path)
+        except httpx.TransportError:  # e.g. a keep-alive connection the server just closed
+            errors += 1
+            continue
+        response.raise_for_status()
+        latencies.append(time.perf_counter() - started)
+        await asyncio.sleep(max(0.0, started + 1 / per_second - time.perf_counter()))
+    return Figures(name, latencies, time.perf_counter() - began, errors)
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=60)
 
 
-def measure(data_dir: Path, keys: list[str], seconds: float) -> list[Figures]:
+def measure(
+    data_dir: Path, keys: list[str], seconds: float, loaded_seconds: float
+) -> list[Figures]:
     observations = [f"/api/v1/series/{key}/observations?limit=1000" for key in keys]
     results = []
     process, base = start_api(data_dir, cache_seconds=0, max_series=len(keys))
@@ -194,24 +262,34 @@ def measure(data_dir: Path, keys: list[str], seconds: float) -> list[Figures]:
         stop(process)
     process, base = start_api(data_dir, cache_seconds=15, max_series=len(keys))
     try:
+        asyncio.run(load("warm", base, ["/metrics"], 0.1, 1))  # the first, synchronous read
         results.append(asyncio.run(load("cached", base, ["/metrics"], seconds, 1)))
+    finally:
+        stop(process)
+    process, base = start_api(data_dir, cache_seconds=5, max_series=len(keys))
+    try:
+        results.extend(asyncio.run(mixed(base, observations, loaded_seconds)))
     finally:
         stop(process)
     return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
-    parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
-    args = parser.parse_args()
+def run(
+    quick: bool = False, sizes: tuple[int, ...] | None = None, seconds: float | None = None
+) -> dict[str, float]:
+    """Measure every size; {"<what>_<median|p99>_ms_<n>_series": ..., ...}. `quick`: the
+    1,000-series store only, with short runs (under two minutes in all)."""
+    sizes = sizes or ((1000,) if quick else (10, 100, 1000))
+    seconds = seconds or (3.0 if quick else 10.0)
+    loaded_seconds = 12.0 if quick else max(seconds, 30.0)
+    found: dict[str, float] = {}
     work = Path(tempfile.mkdtemp(prefix="remitwatch-bench-serve-"))
     try:
         print("building the fitted sample ...", flush=True)
         build_sample(work / "sample")
         header = ("series", "what", "median ms", "p99 ms", "req/s", "x healthz")
         print("{:>7} {:>8} {:>10} {:>8} {:>8} {:>10}".format(*header))
-        for size in args.sizes:
+        for size in sizes:
             data_dir = work / f"size-{size}"
             shutil.copytree(work / "sample", data_dir)
             store = Store.open(f"sqlite:///{data_dir / 'remitwatch.db'}")
@@ -219,7 +297,7 @@ def main() -> None:
             extra = max(0, size - len(set(modelled)))
             keys = sorted(set(modelled)) + clone_series(store, extra)
             store.close()
-            figures = measure(data_dir, keys, args.seconds)
+            figures = measure(data_dir, keys, seconds, loaded_seconds)
             floor = figures[0].median_ms
             for f in figures:
                 print(
@@ -227,8 +305,27 @@ def main() -> None:
                     f"{f.per_second:>8.1f} {f.median_ms / floor:>10.1f}",
                     flush=True,
                 )
+                found[f"{f.name}_median_ms_{size}_series"] = round(f.median_ms, 2)
+                found[f"{f.name}_p99_ms_{size}_series"] = round(f.p99_ms, 2)
+                found[f"{f.name}_per_second_{size}_series"] = round(f.per_second, 1)
+                if f.errors:
+                    print(f"        {f.name}: {f.errors} connection errors", flush=True)
+                    found[f"{f.name}_errors_{size}_series"] = float(f.errors)
+            if size == 1000:
+                found["metrics_p99_ms_1000_series"] = found["loaded_p99_ms_1000_series"]
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=None)
+    parser.add_argument("--seconds", type=float, default=None, help="per measurement")
+    parser.add_argument("--quick", action="store_true", help="1,000 series, short runs")
+    args = parser.parse_args()
+    sizes = tuple(args.sizes) if args.sizes else None
+    print(run(quick=args.quick, sizes=sizes, seconds=args.seconds))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from service.metrics.catalogue import CATALOGUE, MetricSpec
 from service.metrics.collector import (
     CONTENT_TYPE,
+    MetricsRegistry,
     RemitwatchCollector,
     make_registry,
     render,
@@ -12,6 +13,7 @@ __all__ = [
     "CATALOGUE",
     "CONTENT_TYPE",
     "MetricSpec",
+    "MetricsRegistry",
     "RemitwatchCollector",
     "make_registry",
     "render",

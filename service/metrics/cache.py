@@ -1,4 +1,8 @@
-"""The store's figures, read at most once per `max_age_seconds` by any number of scrapes."""
+"""The store's figures, read at most once per `max_age_seconds` by any number of scrapes.
+
+After the first read, a scrape never waits for the store: a stale reading starts one
+read in a background thread and the scrape is answered from the previous reading.
+"""
 
 from __future__ import annotations
 
@@ -6,46 +10,58 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from service.store import StoreError
 from service.store.snapshot_records import MetricsSnapshot
 
 log = logging.getLogger(__name__)
 
+Prepared = TypeVar("Prepared")
+
 
 @dataclass(frozen=True)
-class Reading:
-    """What a scrape exposes: the last good snapshot (None if no read succeeded yet), when
-    it was read and how long that took (seconds), and whether the newest read succeeded."""
+class Reading(Generic[Prepared]):
+    """What a scrape exposes: the last good snapshot (None if no read succeeded yet), what
+    `prepare` made of it once (e.g. its rendered text), when it was read and how long the
+    read took (seconds), and whether the newest read succeeded."""
 
     snapshot: MetricsSnapshot | None
+    prepared: Prepared | None
     read_at: datetime | None
     seconds: float | None
     up: bool
 
 
-class SnapshotCache:
-    """Reads the snapshot through `read` when the last attempt is `max_age_seconds` old.
+class SnapshotCache(Generic[Prepared]):
+    """Reads the snapshot through `read` (and `prepare`s it) when the last attempt is
+    `max_age_seconds` old.
 
-    A failed read (StoreError) is cached like a good one, so an unreachable store is not
-    asked again on every scrape; the last good snapshot stays served. One lock: a scrape
-    arriving during a read waits for it and takes its result.
+    The first read happens in the scrape that needs it (concurrent scrapes wait for it
+    and take its result); later ones in one background thread at a time, while scrapes
+    get the previous reading. `max_age_seconds` = 0 turns the cache off: every `get`
+    reads. A failed read (StoreError) is cached like a good one, so an unreachable store
+    is not asked again on every scrape; the last good snapshot stays served.
     """
 
     def __init__(
         self,
         read: Callable[[], MetricsSnapshot],
+        prepare: Callable[[MetricsSnapshot], Prepared],
         max_age_seconds: float,
         clock: Callable[[], datetime],
     ) -> None:
         self._read = read
+        self._prepare = prepare
         self._max_age = max_age_seconds
         self._clock = clock
-        self._lock = threading.Lock()
+        self._read_lock = threading.Lock()  # one read at a time
+        self._state_lock = threading.Lock()  # guards the fields below; never held over I/O
         self._attempted_at: datetime | None = None
-        self._reading = Reading(snapshot=None, read_at=None, seconds=None, up=False)
+        self._refresh: threading.Thread | None = None
+        self._reading: Reading[Prepared] = Reading(None, None, None, None, up=False)
 
     def _fresh(self, now: datetime) -> bool:
         if self._attempted_at is None:
@@ -53,20 +69,59 @@ class SnapshotCache:
         age = (now - self._attempted_at).total_seconds()
         return 0 <= age < self._max_age  # a clock that went back forces a read
 
-    def get(self) -> Reading:
-        with self._lock:
-            now = self._clock()
-            if self._fresh(now):
+    def get(self) -> Reading[Prepared]:
+        """The reading to expose now; only the first (or, uncached, every) call reads."""
+        with self._state_lock:
+            if self._attempted_at is not None and self._max_age > 0:
+                if not self._fresh(self._clock()) and self._refresh is None:
+                    self._refresh = threading.Thread(
+                        target=self._refresh_in_background,
+                        name="remitwatch-metrics-refresh",
+                        daemon=True,  # a read stuck on the store must not hold up shutdown
+                    )
+                    self._refresh.start()
                 return self._reading
-            started = time.perf_counter()
-            try:
-                snapshot = self._read()
-            except StoreError as exc:
-                log.warning("metrics: %s; serving the last figures read", exc)
-                self._reading = Reading(
-                    self._reading.snapshot, self._reading.read_at, self._reading.seconds, False
-                )
-            else:
-                self._reading = Reading(snapshot, now, time.perf_counter() - started, True)
-            self._attempted_at = now
+        with self._read_lock:
+            with self._state_lock:
+                if self._attempted_at is not None and self._max_age > 0:
+                    return self._reading  # another scrape made the first read meanwhile
+            self._attempt()
             return self._reading
+
+    def wait_for_refresh(self, timeout: float | None = None) -> bool:
+        """Wait until no background read is running; False if one still is after
+        `timeout` seconds. For shutdown and tests: scrapes never need to wait."""
+        with self._state_lock:
+            refresh = self._refresh
+        if refresh is not None:
+            refresh.join(timeout)
+            return not refresh.is_alive()
+        return True
+
+    def _refresh_in_background(self) -> None:
+        try:
+            with self._read_lock:
+                self._attempt()
+        except Exception:
+            # Not a StoreError (those are handled): a bug; keep serving the last reading.
+            log.exception("metrics: the background read of the store's figures failed")
+            with self._state_lock:
+                self._attempted_at = self._clock()  # not again at once, on every scrape
+        finally:
+            with self._state_lock:
+                self._refresh = None
+
+    def _attempt(self) -> None:
+        now = self._clock()
+        started = time.perf_counter()
+        try:
+            snapshot = self._read()
+        except StoreError as exc:
+            log.warning("metrics: %s; serving the last figures read", exc)
+            reading = replace(self._reading, up=False)
+        else:
+            seconds = time.perf_counter() - started
+            reading = Reading(snapshot, self._prepare(snapshot), now, seconds, up=True)
+        with self._state_lock:
+            self._reading = reading
+            self._attempted_at = now

@@ -35,6 +35,12 @@ class MetricSpec:
     help: str
     labels: tuple[str, ...] = ()
 
+    @property
+    def family_name(self) -> str:
+        """The name prometheus_client gives the family (without `_total` or `_info`)."""
+        suffix = {"counter": "_total", "info": "_info"}.get(self.kind, "")
+        return self.name.removesuffix(suffix) if suffix else self.name
+
     def _check(self, kind: Kind) -> None:
         if self.kind != kind:
             raise TypeError(f"{self.name} is a {self.kind}, not a {kind}")

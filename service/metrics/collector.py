@@ -1,7 +1,9 @@
 """The Prometheus collector: asks the store for a snapshot and yields metric families.
 
 Every figure comes from the store, so it survives restarts and every API replica
-exposes the same. A scrape reuses the snapshot for `metrics.cache_seconds`.
+exposes the same. A scrape reuses the snapshot for `metrics.cache_seconds`; the text of
+the snapshot's families is rendered once per read (off the scrape, see
+service.metrics.cache), and a scrape renders only the ages and the service's own gauges.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from prometheus_client.registry import Collector
 from config import Settings
 from service.metrics.cache import SnapshotCache
 from service.metrics.catalogue import CATALOGUE, JOB_DURATION_BUCKETS
-from service.metrics.families import build_families
+from service.metrics.exposition import family_texts, join_in_catalogue_order
+from service.metrics.families import build_families, live_families, snapshot_families
 from service.store import Store
 from service.store.snapshot_records import MetricsSnapshot
 
@@ -47,8 +50,8 @@ class RemitwatchCollector(Collector):
     """remitwatch's figures read from `store` (see service.metrics.catalogue).
 
     `clock` (UTC now by default) dates the cache and the ages; tests inject their own.
-    collect() never raises for an unreadable store: remitwatch_store_up is then 0 and
-    the last good figures stay exposed.
+    collect() and exposition() never raise for an unreadable store: remitwatch_store_up
+    is then 0 and the last good figures stay exposed.
     """
 
     def __init__(
@@ -61,33 +64,65 @@ class RemitwatchCollector(Collector):
         self._settings = settings
         self._clock = clock or _utc_now
         self._version = _version()
-        self._cache = SnapshotCache(self._read, settings.metrics.cache_seconds, self._clock)
+        self._cache: SnapshotCache[dict[str, bytes]] = SnapshotCache(
+            self._read, self._render_snapshot, settings.metrics.cache_seconds, self._clock
+        )
 
     def _read(self) -> MetricsSnapshot:
         return self._store.metrics_snapshot(
             currencies=self._settings.rates.currencies, duration_bounds=JOB_DURATION_BUCKETS
         )
 
+    def _render_snapshot(self, snapshot: MetricsSnapshot) -> dict[str, bytes]:
+        return family_texts(snapshot_families(snapshot, self._settings))
+
     def describe(self) -> Iterable[Metric]:
         """The families without samples: registering the collector does not read the store."""
         return [spec.empty() for spec in CATALOGUE]
 
     def collect(self) -> Iterable[Metric]:
+        """Every family, built from the cached snapshot (the slow path of exposition())."""
         reading = self._cache.get()
         yield from build_families(reading, self._settings, self._clock(), self._version)
+
+    def exposition(self) -> bytes:
+        """The text of collect()'s families: the snapshot's part as rendered at its read."""
+        reading = self._cache.get()
+        live = family_texts(live_families(reading, self._clock(), self._version))
+        return join_in_catalogue_order(live, reading.prepared or {})
+
+    def wait_for_refresh(self, timeout: float | None = None) -> bool:
+        """Wait for a background read in progress (see SnapshotCache.wait_for_refresh)."""
+        return self._cache.wait_for_refresh(timeout)
+
+
+class MetricsRegistry(CollectorRegistry):
+    """A registry of remitwatch's collector and the process and platform ones, which
+    `render` exposes without re-rendering the snapshot's families at each scrape."""
+
+    def __init__(self, collector: RemitwatchCollector) -> None:
+        super().__init__()
+        self.remitwatch = collector
+        self.register(collector)
+        self._runtime = CollectorRegistry()  # the process and platform collectors alone
+        for registry in (self, self._runtime):
+            ProcessCollector(registry=registry)
+            PlatformCollector(registry=registry)
+
+    def exposition(self) -> bytes:
+        """What generate_latest(self) gives, with the snapshot's part rendered once."""
+        return self.remitwatch.exposition() + generate_latest(self._runtime)
 
 
 def make_registry(
     store: Store, settings: Settings, *, clock: Callable[[], datetime] | None = None
-) -> CollectorRegistry:
+) -> MetricsRegistry:
     """A fresh registry with remitwatch's collector and the process and platform ones."""
-    registry = CollectorRegistry()
-    registry.register(RemitwatchCollector(store, settings, clock=clock))
-    ProcessCollector(registry=registry)
-    PlatformCollector(registry=registry)
-    return registry
+    return MetricsRegistry(RemitwatchCollector(store, settings, clock=clock))
 
 
 def render(registry: CollectorRegistry) -> bytes:
     """The registry's metrics in the Prometheus text format (media type CONTENT_TYPE)."""
+    if isinstance(registry, MetricsRegistry):
+        return registry.exposition()
     return generate_latest(registry)

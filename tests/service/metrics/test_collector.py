@@ -394,10 +394,15 @@ def test_scrapes_within_cache_seconds_reuse_one_read(
         thread.join()
     assert seen == [before] * 6 and statements == []  # cached: the old figure, no read
     clock.now += timedelta(seconds=2)
+    # Stale: this scrape gets the last figures and starts one read in the background.
+    assert _usd_rate(scrape(registry)) == before
+    assert registry.remitwatch.wait_for_refresh(timeout=30)
     assert _usd_rate(scrape(registry)) == 91.5
     assert len(statements) == one_read
     statements.clear()
     clock.now -= timedelta(seconds=1)
+    scrape(registry)
+    assert registry.remitwatch.wait_for_refresh(timeout=30)
     samples = scrape(registry)
     assert one(samples, "remitwatch_store_up") == 1.0 and len(statements) == one_read
 
