@@ -4,12 +4,13 @@ Generates N transfer rows as CSV (seeded, unique keys), then measures in separat
 processes, so each phase's peak memory is its own:
 
   read      polars read_csv of the file, all columns as text (the bare read)
-  parse     read + validation (remitwatch's parser, no database)
-  sqlite    the whole ingest of the file into a fresh SQLite store
+  parse     read + validation in batches (remitwatch's parser, no database)
+  sqlite    the whole ingest of the file (from its path, in batches) into a fresh SQLite store
   postgres  the same into a fresh database on a local PostgreSQL server
 
 Prints rows per second, the ratio to the bare read and peak RSS. Figures, not
-assertions: run it on the machine you care about.
+assertions: run it on the machine you care about. `run(quick)` returns the headline
+figures for the bench harness: 1M and 10M rows (quick: 1M and 2M).
 
     python bench/ingest.py --rows 5000000
     python bench/ingest.py --rows 1000000,5000000 --no-postgres
@@ -44,19 +45,20 @@ def _phase(name: str, path: Path, url: str) -> dict[str, float]:
     import polars as pl
 
     from jobs.ingest_transfers import ingest_transfer_document
-    from jobs.sources.transfer_files import parse_transfer_file
+    from jobs.sources.transfer_batches import open_transfer_batches
     from service.store import Store
 
     started = time.perf_counter()
     if name == "read":
         rows = pl.read_csv(path, infer_schema=False).height
     elif name == "parse":
-        rows = parse_transfer_file(path.read_bytes(), str(path)).rows.height
+        opened = open_transfer_batches(path, str(path))
+        rows = sum(batch.rows.height for batch in opened.batches())
     else:
         store = Store.open(url)
         store.upgrade()
         started = time.perf_counter()
-        outcome = ingest_transfer_document(store, str(path), path.read_bytes(), {})
+        outcome = ingest_transfer_document(store, str(path), path, {})
         rows = outcome.rows_new
         store.close()
     seconds = time.perf_counter() - started
@@ -130,13 +132,20 @@ def main() -> int:
         print(json.dumps(_phase(args.phase, Path(args.file), args.url)))
         return 0
 
-    sizes = [int(size) for size in args.rows.split(",")]
-    with _postgres() if not args.no_postgres else _none() as pg_admin:
+    _measure([int(size) for size in args.rows.split(",")], postgres=not args.no_postgres)
+    return 0
+
+
+def _measure(sizes: list[int], postgres: bool = True) -> dict[int, dict[str, dict[str, float]]]:
+    """Run every phase for each size; print a table; return figures by size and phase."""
+    results: dict[int, dict[str, dict[str, float]]] = {}
+    with _postgres() if postgres else _none() as pg_admin:
         print(
             f"{'rows':>10} {'phase':<9} {'seconds':>8} {'rows/s':>11} {'vs read':>8} {'peak MB':>8}"
         )
         for rows in sizes:
             path = _bench_file(rows)
+            results[rows] = {}
             with tempfile.TemporaryDirectory() as tmp:
                 phases = {
                     "read": "",
@@ -150,11 +159,38 @@ def main() -> int:
                     figures = _run_phase(name, path, url)
                     rate = figures["rows"] / figures["seconds"]
                     read_rate = read_rate or rate
+                    figures = {**figures, "rate": rate, "vs_read": rate / read_rate}
+                    results[rows][name] = figures
                     print(
                         f"{rows:>10} {name:<9} {figures['seconds']:>8.2f} {rate:>11,.0f} "
-                        f"{rate / read_rate:>8.3f} {figures['peak_rss_mb']:>8.0f}"
+                        f"{rate / read_rate:>8.3f} {figures['peak_rss_mb']:>8.0f}",
+                        flush=True,
                     )
-    return 0
+    return results
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    """Headline figures: store rows/s over polars' bare read rows/s at the larger size, and
+    how peak RSS grows from 1M rows to the larger size (1.0 = flat), each phase in its own
+    process."""
+    small, big = 1_000_000, 2_000_000 if quick else 10_000_000
+    results = _measure([small, big])
+    figures: dict[str, float] = {}
+    growths = []
+    for store in ("sqlite", "postgres"):
+        if store not in results[big]:
+            continue
+        figures[f"ingest_{store}_rows_per_s"] = results[big][store]["rate"]
+        figures[f"ingest_{store}_vs_read_ratio"] = results[big][store]["vs_read"]
+        growth = results[big][store]["peak_rss_mb"] / results[small][store]["peak_rss_mb"]
+        figures[f"ingest_{store}_peak_rss_mb"] = results[big][store]["peak_rss_mb"]
+        figures[f"ingest_{store}_peak_rss_growth"] = growth
+        growths.append(growth)
+    figures["ingest_read_rows_per_s"] = results[big]["read"]["rate"]
+    figures["ingest_rows_big"] = float(big)
+    # Named for the full run; in a quick run the big size is 2M rows.
+    figures["ingest_peak_rss_growth_1m_to_10m"] = max(growths)
+    return figures
 
 
 @contextmanager

@@ -14,12 +14,12 @@ from config import Settings
 from jobs import inbox
 from jobs.errors import RejectedFileError, SourceError
 from jobs.progress import ProgressHook, no_progress
-from jobs.received import fingerprint, read_bytes
+from jobs.received import fingerprint, fingerprint_file
 from jobs.refresh_series import refresh_series
 from jobs.report import IngestReport
 from jobs.sources.bank_db import max_report_date, read_new_transfers
 from jobs.sources.http import fetch, is_http_url
-from jobs.sources.transfer_files import parse_transfer_file
+from jobs.sources.transfer_batches import BATCH_ROWS, open_transfer_batches
 from service.store import IngestOutcome, Store, masked_url
 
 log = logging.getLogger(__name__)
@@ -28,20 +28,33 @@ SQL_SOURCE = "sql"
 
 
 def ingest_transfer_document(
-    store: Store, name: str, data: bytes, column_map: dict[str, str]
+    store: Store,
+    name: str,
+    document: bytes | Path,
+    column_map: dict[str, str],
+    batch_rows: int = BATCH_ROWS,
 ) -> IngestOutcome:
-    """Validate and store one document (file, HTTP body or database batch) in one transaction."""
-    received = fingerprint(name, "transfers", data)
+    """Validate and store one document (file, HTTP body or database batch) in one transaction.
+
+    A `Path` is read in chunks and batches, never whole, so memory stays flat as files
+    grow; `batch_rows` data rows are validated and written at a time.
+    """
+    if isinstance(document, Path):
+        received = fingerprint_file(name, "transfers", document)
+    else:
+        received = fingerprint(name, "transfers", document)
     if store.file_seen(received.sha256):
         return IngestOutcome(name=name, status="duplicate")
     try:
-        parsed = parse_transfer_file(data, name, column_map)
+        opened = open_transfer_batches(document, name, column_map, batch_rows)
+        # A line found malformed in a later batch rolls the whole file back.
+        outcome = store.ingest_transfer_batches(
+            received,
+            ((batch.rows, batch.quarantined, batch.total_rows) for batch in opened.batches()),
+        )
     except RejectedFileError as exc:
         log.warning("%s", exc)
         return store.record_rejected_file(received, exc.reason)
-    outcome = store.ingest_transfer_file(
-        received, parsed.rows, parsed.quarantined, parsed.total_rows
-    )
     if outcome.rows_quarantined:
         log.warning("%s: %d rows quarantined", name, outcome.rows_quarantined)
     return outcome
@@ -51,9 +64,7 @@ def _ingest_path(
     store: Store, settings: Settings, path: Path, report: IngestReport, move: bool
 ) -> None:
     try:
-        outcome = ingest_transfer_document(
-            store, str(path), read_bytes(path), settings.transfers.column_map
-        )
+        outcome = ingest_transfer_document(store, str(path), path, settings.transfers.column_map)
     except SourceError as exc:
         report.source_errors.append(str(exc))
         return

@@ -8,6 +8,9 @@ from pathlib import Path
 from jobs.errors import SourceError
 from service.store import ReceivedFile
 
+#: Bytes hashed at once when a file is fingerprinted from disk.
+_CHUNK_BYTES = 16 * 1024 * 1024
+
 
 def fingerprint(name: str, source: str, data: bytes) -> ReceivedFile:
     return ReceivedFile(
@@ -20,3 +23,17 @@ def read_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise SourceError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
+
+
+def fingerprint_file(name: str, source: str, path: Path) -> ReceivedFile:
+    """`fingerprint` of a file on disk, read in chunks rather than into memory whole."""
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with path.open("rb") as file:
+            while chunk := file.read(_CHUNK_BYTES):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
+    return ReceivedFile(name=name, source=source, sha256=digest.hexdigest(), size=size)

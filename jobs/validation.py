@@ -8,9 +8,10 @@ the file are all quarantined: the file contradicts itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import time
 from functools import cache
+from typing import TypeVar
 
 import polars as pl
 import pycountry
@@ -24,6 +25,8 @@ from service.store.records import (
     TRANSFER_SCHEMA,
     QuarantinedRow,
 )
+
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 #: 1-based data row number (the first row after a CSV header is 1).
 ROW_NUMBER_COLUMN = "row_number"
@@ -39,15 +42,24 @@ _TOO_MANY_DIGITS = rf"^[+-]?0*[1-9][0-9]{{{_MAX_INTEGER_DIGITS}}}"
 _DIRECTIONS = ("in", "out")
 _PROBLEM = "__problem"
 _FAILED = "__failed"
-_REPEATS = "__repeats"
+_HASH = "__key_hash"
+_SHOWN = "__shown"
+_OCCURRENCES = "__occurrences"
 _CLEAN = "__clean"
 _TYPED = "__typed"
+_KEY_TYPED = [column + _TYPED for column in TRANSFER_KEY]
+_EMPTY = pl.DataFrame(schema={"row_number": pl.Int64, **dict.fromkeys(TRANSFER_COLUMNS, pl.String)})
 #: Kosovo: not in ISO 3166-1, but its user-assigned code is what banks report.
 _EXTRA_COUNTRY_CODES = ("XK",)
 
 
-def validate_transfers(raw: pl.DataFrame, name: str) -> ParsedTransfers:
+def validate_transfers(
+    raw: pl.DataFrame, name: str, repeats: pl.DataFrame | None = None
+) -> ParsedTransfers:
     """Split `raw` into valid, typed rows and quarantined rows; `name` names the file.
+
+    `repeats` (from `repeated_key_groups` over the whole file) says which keys repeat
+    when `raw` is one batch of a larger file; by default `raw` is the whole file.
 
     Columns other than ours and `ROW_NUMBER_COLUMN` are ignored; when the row-number column
     is absent the rows are numbered 1..n. Non-text columns are turned into text first
@@ -69,24 +81,14 @@ def validate_transfers(raw: pl.DataFrame, name: str) -> ParsedTransfers:
     text = as_text(ours, name).rechunk()
 
     rules = {column: _rules(column) for column in TRANSFER_COLUMNS}
-    checked = (
-        text.lazy()
-        .with_columns(_clean(column).alias(column + _CLEAN) for column in TRANSFER_COLUMNS)
-        .with_columns(_typed(column).alias(column + _TYPED) for column in TRANSFER_COLUMNS)
-        .with_columns(_first_failure(rules[column]).alias(column + _PROBLEM) for column in rules)
-        .with_columns(
-            pl.any_horizontal(pl.col(column + _PROBLEM).is_not_null() for column in rules).alias(
-                _FAILED
-            )
-        )
-        .collect()
-    )
+    checked = _checked(text.lazy(), rules).collect()
     bad = checked.filter(pl.col(_FAILED))
-    good = checked.filter(~pl.col(_FAILED)).with_columns(
-        pl.len().over(column + _TYPED for column in TRANSFER_KEY).alias(_REPEATS)
-    )
-    repeated = good.filter(pl.col(_REPEATS) > 1)
-    valid = good.filter(pl.col(_REPEATS) == 1).select(
+    good = checked.filter(~pl.col(_FAILED))
+    if repeats is None:
+        repeats = _repeat_groups(good.lazy()).collect()
+    good = good.join(repeats, on=_KEY_TYPED, how="left", maintain_order="left")
+    repeated = good.filter(pl.col(_OCCURRENCES).is_not_null())
+    valid = good.filter(pl.col(_OCCURRENCES).is_null()).select(
         pl.col(column + _TYPED).cast(dtype).alias(column)
         for column, dtype in TRANSFER_SCHEMA.items()
     )
@@ -97,14 +99,69 @@ def validate_transfers(raw: pl.DataFrame, name: str) -> ParsedTransfers:
     return ParsedTransfers(rows=valid, quarantined=quarantined, total_rows=raw.height)
 
 
-def as_text(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+def repeated_key_groups(text: Callable[[], Iterable[pl.DataFrame]]) -> pl.DataFrame:
+    """The keys that more than one valid row of a whole file carries; `text()` reads the
+    file afresh as text frames (our columns and `ROW_NUMBER_COLUMN`), piece by piece.
+
+    One row per repeated key: the typed key, the first `ROWS_SHOWN` row numbers and the
+    number of occurrences. Memory: one 64-bit hash per valid row, then only the rows whose
+    hash repeats, so a file of unique keys costs 8 bytes a row, not the file.
+    """
+    rules = {column: _rules(column) for column in TRANSFER_COLUMNS}
+    key_hash = pl.struct(_KEY_TYPED).hash()
+
+    def good(piece: pl.DataFrame) -> pl.LazyFrame:
+        return _checked(piece.lazy(), rules).filter(~pl.col(_FAILED))
+
+    pieces = [good(piece).select(key_hash).collect().to_series() for piece in text()]
+    hashes = pl.concat(pieces).sort() if pieces else pl.Series(_HASH, [], pl.UInt64)
+    del pieces
+    repeated_hashes = hashes.filter(hashes == hashes.shift(1)).unique().implode()
+    del hashes
+    suspects = [
+        good(piece).filter(key_hash.is_in(repeated_hashes)).collect()
+        for piece in (text() if repeated_hashes.list.len().item() else ())
+    ]
+    if not suspects:
+        return _repeat_groups(good(_EMPTY)).collect()
+    return _repeat_groups(pl.concat(suspects).lazy()).collect()
+
+
+def _checked(text: pl.LazyFrame, rules: dict[str, list[tuple[pl.Expr, str]]]) -> pl.LazyFrame:
+    """`text` with each column's clean text, typed value and first failing rule, and _FAILED."""
+    return (
+        text.with_columns(_clean(column).alias(column + _CLEAN) for column in TRANSFER_COLUMNS)
+        .with_columns(_typed(column).alias(column + _TYPED) for column in TRANSFER_COLUMNS)
+        .with_columns(_first_failure(rules[column]).alias(column + _PROBLEM) for column in rules)
+        .with_columns(
+            pl.any_horizontal(pl.col(column + _PROBLEM).is_not_null() for column in rules).alias(
+                _FAILED
+            )
+        )
+    )
+
+
+def _repeat_groups(good: pl.LazyFrame) -> pl.LazyFrame:
+    # Per key only the rows a message shows and the count: a file that repeats one key
+    # a million times must not build a million-long list per row.
+    return (
+        good.group_by(_KEY_TYPED)
+        .agg(
+            pl.col(ROW_NUMBER_COLUMN).cast(pl.Int64).bottom_k(ROWS_SHOWN).sort().alias(_SHOWN),
+            pl.len().cast(pl.Int64).alias(_OCCURRENCES),
+        )
+        .filter(pl.col(_OCCURRENCES) > 1)
+    )
+
+
+def as_text(frame: FrameT, name: str) -> FrameT:
     """Turn every column but the row number into text, dates as YYYY-MM-DD.
 
     A timestamp at midnight is a date (pandas writes dates as timestamps); any other
     timestamp keeps its time, so a report date carrying one fails validation visibly.
     """
     converted: list[pl.Expr] = []
-    for column, dtype in frame.schema.items():
+    for column, dtype in frame.collect_schema().items():
         if column == ROW_NUMBER_COLUMN or dtype == pl.String:
             continue
         values = pl.col(column)
@@ -243,17 +300,9 @@ def _column_failures(
 
 
 def _repeated_keys(repeated: pl.DataFrame) -> Iterator[QuarantinedRow]:
-    key = [column + _TYPED for column in TRANSFER_KEY]
-    # Per key only the rows a message shows and the count: a file that repeats one key
-    # a million times must not build a million-long list per row.
-    groups = repeated.group_by(key).agg(
-        pl.col(ROW_NUMBER_COLUMN).bottom_k(ROWS_SHOWN).sort().alias("__shown"),
-        pl.len().alias("__occurrences"),
-    )
-    with_groups = repeated.join(groups, on=key, how="left")
-    columns = (ROW_NUMBER_COLUMN, *TRANSFER_COLUMNS, "__shown", "__occurrences")
-    for row in with_groups.select(columns).iter_rows(named=True):
-        rows = describe_row_numbers(row["__shown"], row["__occurrences"])
+    columns = (ROW_NUMBER_COLUMN, *TRANSFER_COLUMNS, _SHOWN, _OCCURRENCES)
+    for row in repeated.select(columns).iter_rows(named=True):
+        rows = describe_row_numbers(row[_SHOWN], row[_OCCURRENCES])
         yield QuarantinedRow(
             row_number=row[ROW_NUMBER_COLUMN],
             column=None,

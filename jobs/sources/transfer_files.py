@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from jobs.errors import RejectedFileError
-from jobs.sources.parsed import UTF8_BOM, ParsedTransfers, require_utf8
+from jobs.sources.parsed import ParsedTransfers, require_utf8
+from jobs.sources.received_checks import require_header_line
 from jobs.validation import ROW_NUMBER_COLUMN, as_text, validate_transfers
 from service.store.records import TRANSFER_COLUMNS
 
@@ -21,7 +22,7 @@ from service.store.records import TRANSFER_COLUMNS
 PARQUET_MAGIC = b"PAR1"
 # Polars panics (PanicException, a BaseException) on some corrupt Parquet pages: for a
 # received file that is a rejection, not a crash of the job.
-_READ_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
+READ_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
 
 
 def parse_transfer_file(
@@ -46,18 +47,18 @@ def parse_transfer_file(
 def _read_csv(data: bytes, name: str, renames: Mapping[str, str]) -> pl.DataFrame:
     """Our columns as text, numbered from 1 after the header; blank lines keep their number."""
     require_utf8(data, name)
-    _require_header_line(data, name)
+    require_header_line(data, name)
     try:
         # No header: the header row is read as text like the rest, names kept as written
         # (polars would rename a repeated name, hiding an ambiguous file).
         table = pl.read_csv(data, has_header=False, infer_schema=False, empty_string_is_null=False)
     except pl.exceptions.NoDataError as error:
         raise RejectedFileError(name, "the file is empty (no header row)") from error
-    except _READ_ERRORS as error:
-        raise RejectedFileError(name, f"malformed CSV: {_polars_reason(error)}") from error
+    except READ_ERRORS as error:
+        raise RejectedFileError(name, f"malformed CSV: {polars_reason(error)}") from error
 
     header = [str(field or "").strip() for field in table.row(0)]
-    positions = _our_columns(header, name, renames)
+    positions = our_columns(header, name, renames)
     body = table.slice(1).with_row_index(ROW_NUMBER_COLUMN, offset=1)
     blank = pl.all_horizontal(pl.col(column) == "" for column in table.columns)
     return body.filter(~blank).select(
@@ -66,29 +67,19 @@ def _read_csv(data: bytes, name: str, renames: Mapping[str, str]) -> pl.DataFram
     )
 
 
-def _require_header_line(data: bytes, name: str) -> None:
-    start = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
-    end = data.find(b"\n", start)
-    if data[start : len(data) if end == -1 else end].strip():
-        return
-    if data[start:].strip():
-        raise RejectedFileError(name, "the first line is blank: expected the header row")
-    raise RejectedFileError(name, "the file is empty (no header row)")
-
-
 def _read_parquet(data: bytes, name: str, renames: Mapping[str, str]) -> pl.DataFrame:
     try:
         found = list(pl.read_parquet_schema(io.BytesIO(data)))
-        positions = _our_columns(found, name, renames)
+        positions = our_columns(found, name, renames)
         table = pl.read_parquet(io.BytesIO(data), columns=[found[i] for i in positions.values()])
-    except _READ_ERRORS as error:
-        reason = _polars_reason(error)
+    except READ_ERRORS as error:
+        reason = polars_reason(error)
         raise RejectedFileError(name, f"not a readable Parquet file: {reason}") from error
     renamed = table.rename({found[index]: ours for ours, index in positions.items()})
     return as_text(renamed, name)
 
 
-def _our_columns(found: Sequence[str], name: str, renames: Mapping[str, str]) -> dict[str, int]:
+def our_columns(found: Sequence[str], name: str, renames: Mapping[str, str]) -> dict[str, int]:
     """Map each of our columns to its position among `found`, after `renames`."""
     renamed_present = {renames[column] for column in found if column in renames}
     positions: dict[str, list[int]] = {column: [] for column in TRANSFER_COLUMNS}
@@ -119,7 +110,7 @@ def _our_columns(found: Sequence[str], name: str, renames: Mapping[str, str]) ->
     return {ours: indexes[0] for ours, indexes in positions.items()}
 
 
-def _polars_reason(error: BaseException) -> str:
+def polars_reason(error: BaseException) -> str:
     """Polars' own reason, without its hints (they are addressed to the programmer)."""
     message = str(error)
     if "Original error:" in message:

@@ -6,7 +6,7 @@ file), so a failure leaves the store exactly as it was.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,6 +32,7 @@ from service.store.schema import (
 )
 
 _INSERT_BATCH = 20_000
+_COUNTS = ("rows_total", "rows_new", "rows_corrected", "rows_unchanged", "rows_quarantined")
 
 
 def utc_now() -> datetime:
@@ -171,12 +172,18 @@ def _latest_rates(
     return latest
 
 
-def _current_transfers(connection: Connection, rows: pl.DataFrame) -> pl.DataFrame:
+#: One batch of a transfer file: valid rows (`TRANSFER_SCHEMA`), quarantined rows, data rows.
+TransferBatch = tuple[pl.DataFrame, Sequence[QuarantinedRow], int]
+
+
+def _current_transfers(connection: Connection, rows: pl.DataFrame, file_id: int) -> pl.DataFrame:
     first, last = rows["report_date"].min(), rows["report_date"].max()
     c = transfers_current.c
+    # Rows this file wrote in earlier batches cannot match (a key repeated in a file is
+    # quarantined), so they are left out rather than read back.
     result = connection.execute(
         select(*(c[name] for name in TRANSFER_KEY), c.amount, c["count"], c.vintage).where(
-            c.report_date.between(first, last)
+            c.report_date.between(first, last), c.file_id != file_id
         )
     )
     schema = {
@@ -196,33 +203,60 @@ def ingest_transfers(
     rows_total: int,
 ) -> IngestOutcome:
     """Store one file's valid transfer rows: new keys, corrections as vintages, repeats skipped."""
+    return ingest_transfer_batches(connection, file, [(rows, quarantined, rows_total)])
+
+
+def ingest_transfer_batches(
+    connection: Connection, file: ReceivedFile, batches: Iterable[TransferBatch]
+) -> IngestOutcome:
+    """`ingest_transfers` for a file given in batches (in file order), in the caller's
+    transaction; the outcome counts the whole file."""
     at = utc_now()
+    pending = IngestOutcome(name=file.name, status="ingested")
+    file_id = _record_file(connection, file, pending, at)
+    rows_total = new = corrected = unchanged = quarantined_count = 0
+    for rows, quarantined, batch_total in batches:
+        batch_new, batch_corrected, batch_unchanged = _write_transfers(
+            connection, rows, file_id, at
+        )
+        _insert_quarantine(connection, file_id, quarantined, at)
+        rows_total += batch_total
+        new += batch_new
+        corrected += batch_corrected
+        unchanged += batch_unchanged
+        quarantined_count += len(quarantined)
+    outcome = IngestOutcome(
+        name=file.name,
+        status="ingested",
+        file_id=file_id,
+        rows_total=rows_total,
+        rows_new=new,
+        rows_corrected=corrected,
+        rows_unchanged=unchanged,
+        rows_quarantined=quarantined_count,
+    )
+    counts = {name: getattr(outcome, name) for name in _COUNTS}
+    connection.execute(
+        update(received_files).where(received_files.c.id == file_id).values(**counts)
+    )
+    return outcome
+
+
+def _write_transfers(
+    connection: Connection, rows: pl.DataFrame, file_id: int, at: datetime
+) -> tuple[int, int, int]:
+    """Write one batch; return how many rows were new, corrected and unchanged."""
     if rows.is_empty():
-        compared = rows.with_columns(
-            known_amount=pl.lit(None, MONEY_DTYPE),
-            known_count=pl.lit(None, pl.Int64),
-            known_vintage=pl.lit(None, pl.Int64),
-        )
-    else:
-        compared = rows.join(
-            _current_transfers(connection, rows), on=list(TRANSFER_KEY), how="left"
-        )
+        return 0, 0, 0
+    compared = rows.join(
+        _current_transfers(connection, rows, file_id), on=list(TRANSFER_KEY), how="left"
+    )
     is_new = pl.col("known_vintage").is_null()
     is_changed = ~is_new & (
         (pl.col("amount") != pl.col("known_amount")) | (pl.col("count") != pl.col("known_count"))
     )
     new = compared.filter(is_new).with_columns(vintage=pl.lit(1, pl.Int64))
     changed = compared.filter(is_changed).with_columns(vintage=pl.col("known_vintage") + 1)
-    outcome = IngestOutcome(
-        name=file.name,
-        status="ingested",
-        rows_total=rows_total,
-        rows_new=new.height,
-        rows_corrected=changed.height,
-        rows_unchanged=compared.height - new.height - changed.height,
-        rows_quarantined=len(quarantined),
-    )
-    file_id = _record_file(connection, file, outcome, at)
     columns = [*TRANSFER_KEY, "amount", "count", "vintage"]
     written = pl.concat([new.select(columns), changed.select(columns)])
     bulk_insert(
@@ -237,8 +271,7 @@ def ingest_transfers(
     )
     if changed.height:
         _update_current(connection, changed.select(columns), file_id)
-    _insert_quarantine(connection, file_id, quarantined, at)
-    return IngestOutcome(**{**outcome.__dict__, "file_id": file_id})
+    return new.height, changed.height, compared.height - new.height - changed.height
 
 
 def _update_current(connection: Connection, changed: pl.DataFrame, file_id: int) -> None:

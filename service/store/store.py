@@ -5,7 +5,7 @@ Every write method is one transaction: it either happens whole or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -94,6 +94,16 @@ class Store:
             if raw.file_seen(connection, file.sha256):
                 return IngestOutcome(name=file.name, status="duplicate")
             return raw.ingest_transfers(connection, file, rows, quarantined, rows_total)
+
+    def ingest_transfer_batches(
+        self, file: ReceivedFile, batches: Iterable[raw.TransferBatch]
+    ) -> IngestOutcome:
+        """Store a file given as (valid rows, quarantined rows, data rows) batches, in file
+        order, in one transaction: an exception raised by `batches` leaves nothing behind."""
+        with self.engine.begin() as connection:
+            if raw.file_seen(connection, file.sha256):
+                return IngestOutcome(name=file.name, status="duplicate")
+            return raw.ingest_transfer_batches(connection, file, batches)
 
     def record_rejected_file(self, file: ReceivedFile, reason: str) -> IngestOutcome:
         with self.engine.begin() as connection:
