@@ -36,6 +36,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -64,16 +65,14 @@ def _worker_ready(pause: float) -> int:
     return os.getpid()
 
 
-def measure(index: int, points: int, order_name: str) -> dict[str, float]:
-    """Seconds of each phase for series number `index` (seeded, reproducible)."""
+def simulate(seed: int, index: int, points: int) -> tuple[Any, Any, Any]:
+    """`points` + 1 months of an airline process in logs with one regressor (seeded):
+    the series (USD levels), its log levels and the regressor (the rouble's change)."""
     import numpy as np
-    from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-    from models.sarimax import SarimaxSpec, fit_spec, forecast
-    from models.sarimax_fit import COLD_MAXITER
     from models.series import DatedSeries
 
-    rng = np.random.default_rng([SEED, index])
+    rng = np.random.default_rng([seed, index])
     n = points + 1
     noise = rng.normal(0.0, 0.03, n + 13)
     w = noise[13:] - 0.4 * noise[12:-1] - 0.6 * noise[1:-12] + 0.24 * noise[:-13]
@@ -84,7 +83,18 @@ def measure(index: int, points: int, order_name: str) -> dict[str, float]:
     pattern = 0.15 * np.sin(2 * np.pi * np.arange(12) / 12)
     log_level = 18.0 + np.cumsum(seasonal) + pattern[np.arange(n) % 12] - 0.05 * rub
     periods = (np.datetime64("2010-01", "M") + np.arange(n)).astype("datetime64[D]")
-    series = DatedSeries(f"bench.{index}.M", "M", periods, np.exp(log_level))
+    return DatedSeries(f"bench.{index}.M", "M", periods, np.exp(log_level)), log_level, rub
+
+
+def measure(index: int, points: int, order_name: str) -> dict[str, float]:
+    """Seconds of each phase for series number `index` (seeded, reproducible)."""
+    import numpy as np
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    from models.sarimax import SarimaxSpec, fit_spec, forecast
+    from models.sarimax_fit import COLD_MAXITER
+
+    series, log_level, rub = simulate(SEED, index, points)
     fitted = series.head(points)
     order, seasonal_order = ORDERS[order_name]
     spec = SarimaxSpec(order, seasonal_order, exog_names=("rub_change",))

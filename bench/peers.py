@@ -38,30 +38,14 @@ import numpy as np  # noqa: E402
 from statsforecast.models import ARIMA, AutoARIMA  # noqa: E402
 from statsmodels.tsa.statespace.sarimax import SARIMAX  # noqa: E402
 
+from bench.fit import simulate  # noqa: E402
 from models.sarimax import SarimaxSpec, fit_spec, forecast  # noqa: E402
 from models.sarimax_fit import COLD_MAXITER, select_and_fit  # noqa: E402
 from models.sarimax_spec import OrderGrid  # noqa: E402
-from models.series import DatedSeries  # noqa: E402
 
 SEED = 20260101
 POINTS = 180
 ORDER, SEASONAL = (1, 1, 1), (1, 1, 1, 12)
-
-
-def simulate(index: int) -> tuple[DatedSeries, np.ndarray, np.ndarray]:
-    """USD levels of POINTS + 1 months, their logs and the regressor."""
-    rng = np.random.default_rng([SEED, index])
-    n = POINTS + 1
-    noise = rng.normal(0.0, 0.03, n + 13)
-    w = noise[13:] - 0.4 * noise[12:-1] - 0.6 * noise[1:-12] + 0.24 * noise[:-13]
-    seasonal = np.zeros(n)
-    for t in range(n):
-        seasonal[t] = (seasonal[t - 12] if t >= 12 else 0.0) + w[t]
-    rub = rng.normal(0.0, 1.0, n)
-    pattern = 0.15 * np.sin(2 * np.pi * np.arange(12) / 12)
-    log_level = 18.0 + np.cumsum(seasonal) + pattern[np.arange(n) % 12] - 0.05 * rub
-    periods = (np.datetime64("2010-01", "M") + np.arange(n)).astype("datetime64[D]")
-    return DatedSeries(f"peer.{index}.M", "M", periods, np.exp(log_level)), log_level, rub
 
 
 def timed(work: object) -> tuple[float, object]:
@@ -71,7 +55,7 @@ def timed(work: object) -> tuple[float, object]:
 
 
 def measure(index: int) -> dict[str, float]:
-    series, log_level, rub = simulate(index)
+    series, log_level, rub = simulate(SEED, index, POINTS)
     spec = SarimaxSpec(ORDER, SEASONAL, exog_names=("rub_change",))
     history = series.head(POINTS)
     figures: dict[str, float] = {}

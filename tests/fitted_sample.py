@@ -42,6 +42,25 @@ def sample_settings(data_dir: Path, **sections: dict[str, object]) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+#: The same model sections as `sample_settings`, for a remitwatch process's TOML file.
+SAMPLE_MODEL_TOML = """
+[models]
+orders = [[0, 1, 1], [1, 1, 0]]
+seasonal_orders = [[0, 1, 1]]
+top_countries = 2
+top_systems = 1
+
+[var]
+bootstrap_reps = 50
+
+[backtest]
+origins = 12
+
+[compute]
+workers = 1
+"""
+
+
 @dataclass
 class FittedSample:
     store: Store

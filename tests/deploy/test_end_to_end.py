@@ -37,7 +37,7 @@ from tests.deploy.dashboards import (
     prometheus_queries,
     sql_queries,
 )
-from tests.fitted_sample import sample_settings
+from tests.fitted_sample import SAMPLE_MODEL_TOML, sample_settings
 from tests.monitoring_servers import (
     Server,
     Webhook,
@@ -62,22 +62,9 @@ TRANSFERS_MAX_AGE = 75
 
 def _remitwatch_config(port: int) -> str:
     digest = hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest()
-    return f"""
-[models]
-orders = [[0, 1, 1], [1, 1, 0]]
-seasonal_orders = [[0, 1, 1]]
-top_countries = 2
-top_systems = 1
-
-[var]
-bootstrap_reps = 50
-
-[backtest]
-origins = 12
-
-[compute]
-workers = 1
-
+    return (
+        SAMPLE_MODEL_TOML
+        + f"""
 [scheduler]
 request_poll_seconds = 0.5
 
@@ -91,6 +78,7 @@ transfers_max_age_hours = {TRANSFERS_MAX_AGE / 3600}
 port = {port}
 tokens = [{{ name = "e2e", sha256 = "{digest}", scope = "admin" }}]
 """
+    )
 
 
 def _prometheus_config(workdir: Path, remitwatch: str, alerts: str) -> Path:

@@ -6,7 +6,6 @@ import hashlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from service.store import Store
+from tests.fitted_sample import SAMPLE_MODEL_TOML
+from tests.monitoring_servers import free_port
 
 REMITWATCH = str(Path(sys.executable).parent / "remitwatch")
 ADMIN_TOKEN = "test-admin-token-for-serve"
@@ -27,22 +28,9 @@ ADMIN_SHA256 = hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest()
 pytestmark = pytest.mark.integration
 
 # The fitted sample's small grid, so that a refit requested in a test is quick.
-CONFIG = f"""
-[models]
-orders = [[0, 1, 1], [1, 1, 0]]
-seasonal_orders = [[0, 1, 1]]
-top_countries = 2
-top_systems = 1
-
-[var]
-bootstrap_reps = 50
-
-[backtest]
-origins = 12
-
-[compute]
-workers = 1
-
+CONFIG = (
+    SAMPLE_MODEL_TOML
+    + f"""
 [scheduler]
 request_poll_seconds = 0.5
 
@@ -52,12 +40,7 @@ cache_seconds = 0
 [api]
 tokens = [{{ name = "ops", sha256 = "{ADMIN_SHA256}", scope = "admin" }}]
 """
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+)
 
 
 @dataclass
