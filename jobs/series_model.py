@@ -24,6 +24,7 @@ from models.sarimax import (
 )
 from models.series import DatedSeries, FloatArray, period_to_date
 from models.shocks import ScoredPeriod, ShockEvent, ShockRule, detect_events, score
+from models.update import update
 
 Mode = Literal["select", "refit", "update"]
 
@@ -89,8 +90,16 @@ def run_series(task: SeriesTask) -> SeriesOutcome:
         )
     if fit.status != "ok":
         return SeriesOutcome(series.key, fit, None, (), (), None, time.perf_counter() - started)
-    predicted = forecast(fit, series, task.horizon, exog=task.exog, future_exog=task.future_exog)
-    steps = one_step_ahead(fit, series, exog=task.exog)
+    if task.mode == "update":
+        # Between refits the model's last filter is carried on: only new periods are filtered.
+        predicted, steps = update(
+            fit, series, task.horizon, exog=task.exog, future_exog=task.future_exog
+        )
+    else:
+        predicted = forecast(
+            fit, series, task.horizon, exog=task.exog, future_exog=task.future_exog
+        )
+        steps = one_step_ahead(fit, series, exog=task.exog)
     scored = score(steps.periods, steps.observed, steps.mean_log, steps.std_log, task.rule)
     events = detect_events(series.key, scored, task.rule)
     backtest = None

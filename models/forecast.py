@@ -94,7 +94,7 @@ def usd_mean(mu: FloatArray, std: FloatArray, log: bool) -> FloatArray:
     return np.exp(mu + std**2 / 2) if log else mu
 
 
-def _unusable(fit: SarimaxFit, series: DatedSeries) -> str | None:
+def unusable(fit: SarimaxFit, series: DatedSeries) -> str | None:
     """Why a forecast cannot be made from this fit on this series, or None."""
     if series.key != fit.series:
         raise ValueError(f"series {series.key!r} given for a fit of {fit.series!r}")
@@ -138,7 +138,7 @@ def forecast(
     and when it is None the last regressor values are carried forward.
     """
     origin = series.last_period if len(series) else fit.last_period
-    reason = _unusable(fit, series)
+    reason = unusable(fit, series)
     if reason is not None or fit.spec is None:
         return Forecast(fit.series, fit.spec, origin, (), "failed", reason)
     spec = fit.spec
@@ -148,14 +148,14 @@ def forecast(
             mu, std = log_forecast(
                 spec, fit.params, series, horizon, exog=exog, future_exog=future_exog
             )
-            points = _points(series, spec, mu, std)
+            points = forecast_points(series, spec, mu, std)
         except NUMERICAL_ERRORS as exc:  # InputProblem is a ValueError
             reason = f"{fit.series}: forecast failed: {type(exc).__name__}: {exc}"
     status = "ok" if reason is None else "failed"
     return Forecast(fit.series, spec, origin, points, status, reason, tuple(caught))
 
 
-def _points(
+def forecast_points(
     series: DatedSeries, spec: SarimaxSpec, mu: FloatArray, std: FloatArray
 ) -> tuple[ForecastPoint, ...]:
     periods = next_periods(series.periods[-1], series.frequency, mu.shape[0])
@@ -207,7 +207,7 @@ class OneStepAhead:
         return z
 
 
-def _empty_one_step(key: str, reason: str, notes: tuple[str, ...] = ()) -> OneStepAhead:
+def empty_one_step(key: str, reason: str, notes: tuple[str, ...] = ()) -> OneStepAhead:
     empty = np.empty(0, dtype=np.float64)
     return OneStepAhead(
         key,
@@ -243,9 +243,9 @@ def one_step_ahead(
     `series` may extend past the fitted one (Kalman update at the fitted params).
     `since` keeps only periods strictly after that date (new observations).
     """
-    reason = _unusable(fit, series)
+    reason = unusable(fit, series)
     if reason is not None or fit.spec is None:
-        return _empty_one_step(fit.series, reason or "no spec")
+        return empty_one_step(fit.series, reason or "no spec")
     spec = fit.spec
     with captured_warnings() as caught:
         try:
@@ -253,14 +253,27 @@ def one_step_ahead(
         except NUMERICAL_ERRORS as exc:  # InputProblem is a ValueError
             reason = f"{fit.series}: one-step predictions failed: {type(exc).__name__}: {exc}"
     if reason is not None:
-        return _empty_one_step(fit.series, reason, tuple(caught))
+        return empty_one_step(fit.series, reason, tuple(caught))
+    return one_step_result(fit.series, spec, series, mu, std, since, tuple(caught))
+
+
+def one_step_result(
+    key: str,
+    spec: SarimaxSpec,
+    series: DatedSeries,
+    mu: FloatArray,
+    std: FloatArray,
+    since: date | None,
+    notes: tuple[str, ...],
+) -> OneStepAhead:
+    """`OneStepAhead` from the one-step predictive moments of every period of `series`."""
     keep = np.isfinite(mu) & np.isfinite(std) & (std > 0) & (std <= MAX_STD_LOG)
     keep[: spec.burn_in] = False
     if since is not None:
         keep &= series.periods > np.datetime64(since, "D")
     mu, std = mu[keep], std[keep]
     return OneStepAhead(
-        series=fit.series,
+        series=key,
         periods=series.periods[keep],
         observed=np.asarray(series.values[keep], dtype=np.float64),
         mean_log=mu,
@@ -268,6 +281,6 @@ def one_step_ahead(
         expected=usd_quantile(mu, std, 0.0, spec.log),
         lower_95=usd_quantile(mu, std, -Z_95, spec.log),
         upper_95=usd_quantile(mu, std, Z_95, spec.log),
-        warnings=tuple(caught),
+        warnings=notes,
         log=spec.log,
     )

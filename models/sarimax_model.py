@@ -80,16 +80,29 @@ def model_endog(series: DatedSeries, spec: SarimaxSpec) -> FloatArray:
 
 
 def build_model(
-    endog: FloatArray, exog: FloatArray | None, spec: SarimaxSpec, *, concentrate_scale: bool
+    endog: FloatArray,
+    exog: FloatArray | None,
+    spec: SarimaxSpec,
+    *,
+    concentrate_scale: bool,
+    simple_differencing: bool = False,
 ) -> Any:
-    """statsmodels SARIMAX for the spec (exact diffuse start of the differenced states)."""
+    """statsmodels SARIMAX for the spec.
+
+    By default the levels are in the state (exact diffuse start of the differenced
+    states): what forecasts and one-step predictions of levels need. With
+    `simple_differencing` the series and regressors are differenced first and only the
+    ARMA part is in the state (14 states instead of 27 for (1,1,1)(1,1,1,12)): the same
+    log-likelihood at the same params (the diffuse periods carry no likelihood), at about
+    a third of the cost, so estimation uses it.
+    """
     return SARIMAX(
         endog,
         exog=exog,
         order=spec.order,
         seasonal_order=spec.seasonal_order,
         trend=spec.trend,
-        simple_differencing=False,
+        simple_differencing=simple_differencing,
         concentrate_scale=concentrate_scale,
     )
 
