@@ -42,6 +42,7 @@ GOALS: dict[str, tuple[str, float]] = {
     "refit_warm_vs_statsforecast_ratio": ("<=", 1.0),
     "autoselect_speedup_vs_autoarima": (">=", 5.0),
     "update_vs_cold_fit_speedup": (">=", 100.0),
+    "score_1000_series_seconds": ("<", 30.0),
     "parallel_efficiency_local": (">=", 0.85),
     "parallel_efficiency_dask": (">=", 0.85),
     "ingest_postgres_vs_read_ratio": (">=", 0.25),
