@@ -9,6 +9,9 @@ and measures for each, at a fixed order ((1,1,1)(1,1,1,12) by default):
   append    statsmodels results.append(one new observation, refit=False): the Kalman
             update (extend(), which filters only the new observation, is shown too)
   forecast  forecast() 12 months ahead (rebuild + filter + USD bands)
+  update    models.update.update with the new month, its memo holding the previous
+            scoring's filter: what the scoring job does between refits (forecast,
+            one-step predictions; only the new month filtered)
 
 first sequentially in this process, then over a ProcessPoolExecutor(max_workers=2), then
 on a Dask LocalCluster of 2 single-threaded worker processes on loopback, submitted
@@ -47,7 +50,7 @@ ORDERS = {
     "full": ((1, 1, 1), (1, 1, 1, 12)),
     "airline": ((0, 1, 1), (0, 1, 1, 12)),
 }
-PHASES = ("cold", "warm", "rebuild", "append", "extend", "forecast")
+PHASES = ("cold", "warm", "rebuild", "append", "extend", "forecast", "update")
 SEED = 20240611
 
 
@@ -93,6 +96,7 @@ def measure(index: int, points: int, order_name: str) -> dict[str, float]:
 
     from models.sarimax import SarimaxSpec, fit_spec, forecast
     from models.sarimax_fit import COLD_MAXITER
+    from models.update import FilterMemo, update
 
     series, log_level, rub = simulate(SEED, index, points)
     fitted = series.head(points)
@@ -122,6 +126,11 @@ def measure(index: int, points: int, order_name: str) -> dict[str, float]:
     started = time.perf_counter()
     forecast(warm, series, 12, exog=rub)
     figures["forecast"] = time.perf_counter() - started
+    memo = FilterMemo()
+    update(cold, fitted, 12, exog=rub[:points], memo=memo)
+    started = time.perf_counter()
+    update(cold, series, 12, exog=rub, memo=memo)
+    figures["update"] = time.perf_counter() - started
 
     cold_again = fit_spec(series, spec, exog=rub, maxiter=COLD_MAXITER)
     figures["warm_param_gap"] = max(
@@ -236,6 +245,7 @@ def benchmark(
     print(f"  append (Kalman update) vs warm refit {figures['append_vs_warm_speedup']:7.1f} x")
     print(f"  extend vs warm refit                {total('warm') / total('extend'):8.1f} x")
     print(f"  append vs cold fit                  {total('cold') / total('append'):8.1f} x")
+    print(f"  update (scoring job) vs cold fit    {total('cold') / total('update'):8.1f} x")
     fitted = sum(row["ok"] for row in sequential)
     gaps = [row["warm_param_gap"] for row in sequential]
     print(f"  fits ok                             {fitted:8.0f} / {len(sequential)}")
