@@ -7,7 +7,9 @@ from service.metrics.collector import (
     RemitwatchCollector,
     make_registry,
     render,
+    render_gzip,
 )
+from service.metrics.gzipped import accepts_gzip
 
 __all__ = [
     "CATALOGUE",
@@ -15,6 +17,8 @@ __all__ = [
     "MetricSpec",
     "MetricsRegistry",
     "RemitwatchCollector",
+    "accepts_gzip",
     "make_registry",
     "render",
+    "render_gzip",
 ]

@@ -1,7 +1,9 @@
 """The store's figures, read at most once per `max_age_seconds` by any number of scrapes.
 
 After the first read, a scrape never waits for the store: a stale reading starts one
-read in a background thread and the scrape is answered from the previous reading.
+read in a background thread and the scrape is answered from the previous reading. That
+read first asks the store, cheaply, whether anything changed since the figures it has
+(`unchanged`); if not, the figures and what was prepared of them are kept, dated anew.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ class SnapshotCache(Generic[Prepared]):
     get the previous reading. `max_age_seconds` = 0 turns the cache off: every `get`
     reads. A failed read (StoreError) is cached like a good one, so an unreachable store
     is not asked again on every scrape; the last good snapshot stays served.
+
+    `unchanged(snapshot)` (optional, may raise StoreError) says whether the store would
+    still give `snapshot`: then a stale reading is renewed without `read` or `prepare`,
+    with the time and the seconds of that check. Never asked without a cache.
     """
 
     def __init__(
@@ -52,8 +58,10 @@ class SnapshotCache(Generic[Prepared]):
         prepare: Callable[[MetricsSnapshot], Prepared],
         max_age_seconds: float,
         clock: Callable[[], datetime],
+        unchanged: Callable[[MetricsSnapshot], bool] | None = None,
     ) -> None:
         self._read = read
+        self._unchanged = unchanged
         self._prepare = prepare
         self._max_age = max_age_seconds
         self._clock = clock
@@ -111,17 +119,28 @@ class SnapshotCache(Generic[Prepared]):
             with self._state_lock:
                 self._refresh = None
 
+    def _still_current(self) -> bool:
+        """Whether the last good snapshot is what a read would give now (StoreError if
+        the store cannot say)."""
+        previous = self._reading.snapshot
+        if self._unchanged is None or previous is None or self._max_age <= 0:
+            return False
+        return self._unchanged(previous)
+
     def _attempt(self) -> None:
         now = self._clock()
         started = time.perf_counter()
         try:
-            snapshot = self._read()
+            if self._still_current():
+                seconds = time.perf_counter() - started
+                reading = replace(self._reading, read_at=now, seconds=seconds, up=True)
+            else:
+                snapshot = self._read()
+                seconds = time.perf_counter() - started
+                reading = Reading(snapshot, self._prepare(snapshot), now, seconds, up=True)
         except StoreError as exc:
             log.warning("metrics: %s; serving the last figures read", exc)
             reading = replace(self._reading, up=False)
-        else:
-            seconds = time.perf_counter() - started
-            reading = Reading(snapshot, self._prepare(snapshot), now, seconds, up=True)
         with self._state_lock:
             self._reading = reading
             self._attempted_at = now

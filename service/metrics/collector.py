@@ -1,8 +1,9 @@
 """The Prometheus collector: asks the store for a snapshot and yields metric families.
 
 Every figure comes from the store, so it survives restarts and every API replica
-exposes the same. A scrape reuses the snapshot for `metrics.cache_seconds`; the text of
-the snapshot's families is rendered once per read (off the scrape, see
+exposes the same. A scrape reuses the snapshot for `metrics.cache_seconds`; after that
+the store is asked whether anything changed, and read again only if so. The text of the
+snapshot's families is rendered once per read (off the scrape, see
 service.metrics.cache), and a scrape renders only the ages and the service's own gauges.
 """
 
@@ -25,8 +26,15 @@ from prometheus_client.registry import Collector
 from config import Settings
 from service.metrics.cache import SnapshotCache
 from service.metrics.catalogue import CATALOGUE, JOB_DURATION_BUCKETS
-from service.metrics.exposition import family_texts, join_in_catalogue_order
+from service.metrics.exposition import (
+    PreparedFamilies,
+    family_texts,
+    pieces_in_catalogue_order,
+    prepare_runs,
+    rows_texts,
+)
 from service.metrics.families import build_families, live_families, snapshot_families
+from service.metrics.gzipped import Deflated, gzip_body, plain_body
 from service.store import Store
 from service.store.snapshot_records import MetricsSnapshot
 
@@ -64,8 +72,12 @@ class RemitwatchCollector(Collector):
         self._settings = settings
         self._clock = clock or _utc_now
         self._version = _version()
-        self._cache: SnapshotCache[dict[str, bytes]] = SnapshotCache(
-            self._read, self._render_snapshot, settings.metrics.cache_seconds, self._clock
+        self._cache: SnapshotCache[PreparedFamilies] = SnapshotCache(
+            self._read,
+            self._render_snapshot,
+            settings.metrics.cache_seconds,
+            self._clock,
+            unchanged=self._unchanged,
         )
 
     def _read(self) -> MetricsSnapshot:
@@ -73,8 +85,13 @@ class RemitwatchCollector(Collector):
             currencies=self._settings.rates.currencies, duration_bounds=JOB_DURATION_BUCKETS
         )
 
-    def _render_snapshot(self, snapshot: MetricsSnapshot) -> dict[str, bytes]:
-        return family_texts(snapshot_families(snapshot, self._settings))
+    def _unchanged(self, snapshot: MetricsSnapshot) -> bool:
+        """Whether the store still holds `snapshot`'s figures: one one-row query."""
+        token = snapshot.change_token
+        return token is not None and self._store.metrics_change_token() == token
+
+    def _render_snapshot(self, snapshot: MetricsSnapshot) -> PreparedFamilies:
+        return prepare_runs(rows_texts(snapshot_families(snapshot, self._settings)))
 
     def describe(self) -> Iterable[Metric]:
         """The families without samples: registering the collector does not read the store."""
@@ -85,11 +102,16 @@ class RemitwatchCollector(Collector):
         reading = self._cache.get()
         yield from build_families(reading, self._settings, self._clock(), self._version)
 
-    def exposition(self) -> bytes:
-        """The text of collect()'s families: the snapshot's part as rendered at its read."""
+    def exposition_pieces(self) -> list[bytes | Deflated]:
+        """The text of collect()'s families in pieces: those rendered now, and the runs
+        of the snapshot's families as rendered (and deflated) at its read."""
         reading = self._cache.get()
         live = family_texts(live_families(reading, self._clock(), self._version))
-        return join_in_catalogue_order(live, reading.prepared or {})
+        return pieces_in_catalogue_order(live, reading.prepared or PreparedFamilies())
+
+    def exposition(self) -> bytes:
+        """The text of collect()'s families: the snapshot's part as rendered at its read."""
+        return plain_body(self.exposition_pieces())
 
     def wait_for_refresh(self, timeout: float | None = None) -> bool:
         """Wait for a background read in progress (see SnapshotCache.wait_for_refresh)."""
@@ -109,9 +131,16 @@ class MetricsRegistry(CollectorRegistry):
             ProcessCollector(registry=registry)
             PlatformCollector(registry=registry)
 
+    def _pieces(self) -> list[bytes | Deflated]:
+        return [*self.remitwatch.exposition_pieces(), generate_latest(self._runtime)]
+
     def exposition(self) -> bytes:
         """What generate_latest(self) gives, with the snapshot's part rendered once."""
-        return self.remitwatch.exposition() + generate_latest(self._runtime)
+        return plain_body(self._pieces())
+
+    def gzipped_exposition(self) -> bytes:
+        """exposition() gzip-compressed, the snapshot's part compressed once per read."""
+        return gzip_body(self._pieces())
 
 
 def make_registry(
@@ -126,3 +155,10 @@ def render(registry: CollectorRegistry) -> bytes:
     if isinstance(registry, MetricsRegistry):
         return registry.exposition()
     return generate_latest(registry)
+
+
+def render_gzip(registry: CollectorRegistry) -> bytes:
+    """render(registry), gzip-compressed (for Content-Encoding: gzip)."""
+    if isinstance(registry, MetricsRegistry):
+        return registry.gzipped_exposition()
+    return gzip_body([generate_latest(registry)])

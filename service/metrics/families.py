@@ -21,6 +21,7 @@ from models.volatility import fx_stability
 from service.metrics import catalogue as c
 from service.metrics.bands import scored_band
 from service.metrics.cache import Reading
+from service.metrics.rows import FamilyRows
 from service.store.snapshot_records import JobFigures, MetricsSnapshot, ModelFigures
 
 
@@ -58,14 +59,14 @@ def monitored_series(
     return ordered[:limit], max(0, len(ordered) - limit)
 
 
-def _remittances(chosen: Sequence[ModelFigures]) -> Iterator[Metric]:
-    inflow, period = c.INFLOW.gauge(), c.SERIES_PERIOD.gauge()
+def _remittances(chosen: Sequence[ModelFigures]) -> Iterator[FamilyRows]:
+    inflow, period = FamilyRows(c.INFLOW), FamilyRows(c.SERIES_PERIOD)
     band, ahead, ahead_period = (
-        c.FORECAST.gauge(),
-        c.NEXT_FORECAST.gauge(),
-        c.NEXT_FORECAST_PERIOD.gauge(),
+        FamilyRows(c.FORECAST),
+        FamilyRows(c.NEXT_FORECAST),
+        FamilyRows(c.NEXT_FORECAST_PERIOD),
     )
-    zscore, below = c.SHOCK_ZSCORE.gauge(), c.BELOW_BAND.gauge()
+    zscore, below = FamilyRows(c.SHOCK_ZSCORE), FamilyRows(c.BELOW_BAND)
     for figures in chosen:
         key = figures.key
         if figures.kind != "sarimax" or figures.period is None:
@@ -89,16 +90,16 @@ def _remittances(chosen: Sequence[ModelFigures]) -> Iterator[Metric]:
     yield from (inflow, period, band, ahead, ahead_period, zscore, below)
 
 
-def _model_quality(chosen: Sequence[ModelFigures]) -> Iterator[Metric]:
+def _model_quality(chosen: Sequence[ModelFigures]) -> Iterator[FamilyRows]:
     mase, coverage, beats = (
-        c.MODEL_MASE.gauge(),
-        c.MODEL_COVERAGE.gauge(),
-        c.MODEL_BEATS_NAIVE.gauge(),
+        FamilyRows(c.MODEL_MASE),
+        FamilyRows(c.MODEL_COVERAGE),
+        FamilyRows(c.MODEL_BEATS_NAIVE),
     )
     last_fit, last_ok, last_success = (
-        c.MODEL_LAST_FIT.gauge(),
-        c.MODEL_LAST_FIT_OK.gauge(),
-        c.MODEL_LAST_SUCCESS.gauge(),
+        FamilyRows(c.MODEL_LAST_FIT),
+        FamilyRows(c.MODEL_LAST_FIT_OK),
+        FamilyRows(c.MODEL_LAST_SUCCESS),
     )
     for figures in chosen:
         key, score = figures.key, figures.backtest
@@ -118,8 +119,8 @@ def _model_quality(chosen: Sequence[ModelFigures]) -> Iterator[Metric]:
     yield from (mase, coverage, beats, last_fit, last_ok, last_success)
 
 
-def _impact(snapshot: MetricsSnapshot) -> Iterator[Metric]:
-    impact, band, granger = c.IMPACT.gauge(), c.IMPACT_BAND.gauge(), c.GRANGER.gauge()
+def _impact(snapshot: MetricsSnapshot) -> Iterator[FamilyRows]:
+    impact, band, granger = FamilyRows(c.IMPACT), FamilyRows(c.IMPACT_BAND), FamilyRows(c.GRANGER)
     var = snapshot.var
     for point in var.impact if var is not None else ():
         horizon = str(point.get("horizon"))
@@ -134,8 +135,8 @@ def _impact(snapshot: MetricsSnapshot) -> Iterator[Metric]:
     yield from (impact, band, granger)
 
 
-def _fx(snapshot: MetricsSnapshot) -> Iterator[Metric]:
-    rate, volatility = c.FX_RATE.gauge(), c.FX_VOLATILITY.gauge()
+def _fx(snapshot: MetricsSnapshot) -> Iterator[FamilyRows]:
+    rate, volatility = FamilyRows(c.FX_RATE), FamilyRows(c.FX_VOLATILITY)
     for figures in snapshot.rates:
         rate.add_metric([figures.currency], figures.som_per_unit)
     for daily in snapshot.daily_rates:
@@ -153,18 +154,18 @@ def _fx(snapshot: MetricsSnapshot) -> Iterator[Metric]:
     yield from (rate, volatility)
 
 
-def _jobs(snapshot: MetricsSnapshot, configured: Sequence[str]) -> Iterator[Metric]:
+def _jobs(snapshot: MetricsSnapshot, configured: Sequence[str]) -> Iterator[FamilyRows]:
     found = {job.job: job for job in snapshot.jobs}
     bounds = c.JOB_DURATION_BUCKETS
     success, failure, failed = (
-        c.JOB_LAST_SUCCESS.gauge(),
-        c.JOB_LAST_FAILURE.gauge(),
-        c.JOB_LAST_RUN_FAILED.gauge(),
+        FamilyRows(c.JOB_LAST_SUCCESS),
+        FamilyRows(c.JOB_LAST_FAILURE),
+        FamilyRows(c.JOB_LAST_RUN_FAILED),
     )
     running, runs, duration = (
-        c.JOB_RUNNING.gauge(),
-        c.JOB_RUNS.counter(),
-        c.JOB_DURATION.histogram(),
+        FamilyRows(c.JOB_RUNNING),
+        FamilyRows(c.JOB_RUNS),
+        FamilyRows(c.JOB_DURATION),
     )
     for name in sorted(set(configured) | set(found)):
         job = found.get(name) or JobFigures(
@@ -187,21 +188,21 @@ def _jobs(snapshot: MetricsSnapshot, configured: Sequence[str]) -> Iterator[Metr
         buckets = [
             (str(float(b)), float(n)) for b, n in zip(bounds, job.duration_buckets, strict=True)
         ]
-        duration.add_metric(
+        duration.add_histogram(
             [name], [*buckets, ("+Inf", float(job.duration_count))], job.duration_sum
         )
     yield from (success, failure, failed, running, runs, duration)
 
 
-def _data(snapshot: MetricsSnapshot, settings: Settings) -> Iterator[Metric]:
-    rows, files = c.INGEST_ROWS.counter(), c.INGEST_FILES.counter()
+def _data(snapshot: MetricsSnapshot, settings: Settings) -> Iterator[FamilyRows]:
+    rows, files = FamilyRows(c.INGEST_ROWS), FamilyRows(c.INGEST_FILES)
     for source, outcomes in sorted(snapshot.ingest_rows.items()):
         for outcome, count in outcomes.items():
             rows.add_metric([source, outcome], float(count))
     for source, statuses in sorted(snapshot.ingest_files.items()):
         for status, count in statuses.items():
             files.add_metric([source, status], float(count))
-    latest, limit = c.DATA_LATEST_DATE.gauge(), c.DATA_MAX_AGE.gauge()
+    latest, limit = FamilyRows(c.DATA_LATEST_DATE), FamilyRows(c.DATA_MAX_AGE)
     hours = {
         "rates": settings.readiness.rates_max_age_hours,
         "transfers": settings.readiness.transfers_max_age_hours,
@@ -237,18 +238,20 @@ def live_families(reading: Reading[Any], now: datetime, version: str) -> Iterato
         yield age
 
 
-def snapshot_families(snapshot: MetricsSnapshot, settings: Settings) -> Iterator[Metric]:
+def snapshot_families(snapshot: MetricsSnapshot, settings: Settings) -> Iterator[FamilyRows]:
     """The families that only a new snapshot (or new settings) changes."""
     chosen, omitted = monitored_series(
         snapshot.models, settings.models.series, settings.metrics.max_series
     )
-    yield _single(c.SERIES_OMITTED.gauge(), float(omitted))
+    omitted_rows = FamilyRows(c.SERIES_OMITTED)
+    omitted_rows.add_metric([], float(omitted))
+    yield omitted_rows
     yield from _remittances(chosen)
-    thresholds = c.SHOCK_THRESHOLD.gauge()
+    thresholds = FamilyRows(c.SHOCK_THRESHOLD)
     thresholds.add_metric(["warning"], settings.shocks.warning_z)
     thresholds.add_metric(["critical"], settings.shocks.critical_z)
     yield thresholds
-    events = c.SHOCK_EVENTS_OPEN.gauge()
+    events = FamilyRows(c.SHOCK_EVENTS_OPEN)
     for severity, count in snapshot.open_events.items():
         events.add_metric([severity], float(count))
     yield events
@@ -267,6 +270,6 @@ def build_families(
     """The families of one scrape, in catalogue order; `now` dates the ages (UTC)."""
     families = list(live_families(reading, now, version))
     if reading.snapshot is not None:
-        families.extend(snapshot_families(reading.snapshot, settings))
+        families.extend(rows.metric() for rows in snapshot_families(reading.snapshot, settings))
     order = {spec.family_name: index for index, spec in enumerate(c.CATALOGUE)}
     return sorted(families, key=lambda family: order[family.name])

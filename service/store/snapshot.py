@@ -32,6 +32,7 @@ from service.store.snapshot_records import (
     MetricsSnapshot,
     RateFigures,
 )
+from service.store.snapshot_token import change_token
 
 #: Days of daily rates read before the newest one: the 90-day volatility window plus a
 #: margin for gaps, so the figures equal those computed over the whole series.
@@ -191,7 +192,10 @@ def metrics_snapshot(
     connection: Connection, *, currencies: Sequence[str], duration_bounds: Sequence[float]
 ) -> MetricsSnapshot:
     """The store's figures for the metrics (see MetricsSnapshot); `duration_bounds` are the
-    job duration histogram's finite bucket bounds in seconds, ascending."""
+    job duration histogram's finite bucket bounds in seconds, ascending.
+
+    The change token is read first: what follows is at least as new as it."""
+    token = change_token(connection)
     rows, files = _ingest(connection)
     models = model_figures(connection)
     return MetricsSnapshot(
@@ -205,4 +209,5 @@ def metrics_snapshot(
         ingest_files=files,
         last_arrivals=last_arrivals(connection),
         latest_dates=_latest_dates(connection),
+        change_token=token,
     )

@@ -91,16 +91,24 @@ def _next_forecasts(connection: Connection) -> dict[str, tuple[date, BandFigures
     if not latest:
         return found
     series_of = {row.id: key for key, row in latest.items()}
-    # All points of these forecasts by primary key (a dozen each), the first kept: a
-    # grouped MIN joined back makes PostgreSQL scan every forecast point ever stored.
+    # The first point of each of these forecasts, found by primary key (forecast_id,
+    # period): a grouped MIN over the table joined back would make PostgreSQL scan every
+    # forecast point ever stored, and fetching every point (a dozen each) would make
+    # Python turn a dozen rows into objects for each one it keeps.
+    earlier = forecast_points.alias("earlier")
+    first_period = (
+        select(func.min(earlier.c.period))
+        .where(earlier.c.forecast_id == p.forecast_id)
+        .scalar_subquery()
+    )
     rows = connection.execute(
-        select(p.forecast_id, p.period, p.mean, p.lower_80, p.upper_80, p.lower_95, p.upper_95)
-        .where(p.forecast_id.in_(sorted(series_of)))
-        .order_by(p.forecast_id, p.period.desc())
+        select(
+            p.forecast_id, p.period, p.mean, p.lower_80, p.upper_80, p.lower_95, p.upper_95
+        ).where(p.forecast_id.in_(sorted(series_of)), p.period == first_period)
     )
     for forecast_id, *point in rows:
         key = series_of[forecast_id]
-        found[key] = (found[key][0], BandFigures(*point))  # the earliest period comes last
+        found[key] = (found[key][0], BandFigures(*point))
     return found
 
 

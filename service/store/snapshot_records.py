@@ -194,6 +194,7 @@ class MetricsSnapshot:
     rows of rejected files); `ingest_files[source][status]` counts files (FILE_STATUSES).
     `last_arrivals[source]`: when a file last brought new or corrected rows;
     `latest_dates[source]`: the newest rate date / transfer report date stored.
+    `change_token`: see service.store.snapshot_token.
     """
 
     models: tuple[ModelFigures, ...] = ()
@@ -206,6 +207,9 @@ class MetricsSnapshot:
     ingest_files: dict[str, dict[str, int]] = field(default_factory=dict)
     last_arrivals: dict[str, datetime | None] = field(default_factory=dict)
     latest_dates: dict[str, date | None] = field(default_factory=dict)
+    #: The store's change token read just before these figures (snapshot_token), None
+    #: when unknown; not a figure: two snapshots with the same figures are equal.
+    change_token: tuple[Any, ...] | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, object]:
         return {

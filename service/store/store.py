@@ -25,6 +25,7 @@ from service.store.records import (
     SeriesSpec,
 )
 from service.store.snapshot_records import MetricsSnapshot
+from service.store.snapshot_token import ChangeToken, read_change_token
 
 
 class Store:
@@ -298,3 +299,8 @@ class Store:
                 )
         except SQLAlchemyError as exc:
             raise StoreError(f"reading the store at {self.url} failed: {db_reason(exc)}") from exc
+
+    def metrics_change_token(self) -> ChangeToken:
+        """A one-row reading that changes whenever `metrics_snapshot` would read differently
+        (see service.store.snapshot_token); StoreError if the store cannot answer."""
+        return read_change_token(self.engine)

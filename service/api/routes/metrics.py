@@ -7,7 +7,7 @@ from prometheus_client import CollectorRegistry
 
 from service.api.auth import MetricsAccess
 from service.api.schemas import ErrorBody
-from service.metrics import CONTENT_TYPE, render
+from service.metrics import CONTENT_TYPE, accepts_gzip, render, render_gzip
 
 router = APIRouter(tags=["metrics"])
 
@@ -23,7 +23,12 @@ router = APIRouter(tags=["metrics"])
 )
 def metrics(request: Request, caller: MetricsAccess) -> Response:
     """The Prometheus text exposition: inflows, forecasts, shocks, model quality, job
-    runs, data freshness. Open unless api.metrics_require_token."""
+    runs, data freshness. Open unless api.metrics_require_token. Gzip-compressed when
+    the client accepts it (Prometheus does), most of it compressed once per store read."""
     registry = request.app.state.metrics_registry
     assert isinstance(registry, CollectorRegistry)
-    return Response(render(registry), media_type=CONTENT_TYPE)
+    headers = {"Vary": "Accept-Encoding"}
+    if accepts_gzip(request.headers.get("accept-encoding", "")):
+        headers["Content-Encoding"] = "gzip"
+        return Response(render_gzip(registry), media_type=CONTENT_TYPE, headers=headers)
+    return Response(render(registry), media_type=CONTENT_TYPE, headers=headers)

@@ -69,19 +69,32 @@ def scrape(registry: MetricsRegistry) -> Samples:
 
 AGE = "remitwatch_metrics_snapshot_age_seconds{}"
 UP = "remitwatch_store_up{}"
+SECONDS = "remitwatch_metrics_snapshot_seconds{}"
+RUNNING = "remitwatch_job_running{job=refit}"
 INFLOW = "remitwatch_remittance_inflow_usd{series=remit.in.total.M}"
 
 
+def _private_copy(fitted_sample: FittedSample, tmp_path: Path) -> Path:
+    """A data directory with a copy of the fitted sample's store, for a test that writes."""
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    shutil.copy(fitted_sample.data_dir / "remitwatch.db", data_dir / "remitwatch.db")
+    return data_dir
+
+
 def test_a_stale_scrape_is_answered_at_once_while_one_read_runs_behind_it(
-    fitted_sample: FittedSample,
+    fitted_sample: FittedSample, tmp_path: Path
 ) -> None:
-    store, clock = GatedStore(fitted_sample.store.engine), Clock()
-    settings = sample_settings(fitted_sample.data_dir, metrics={"cache_seconds": 60})
+    settings = sample_settings(
+        _private_copy(fitted_sample, tmp_path), metrics={"cache_seconds": 60}
+    )
+    store, clock = GatedStore(Store.open(settings.database_url).engine), Clock()
     registry = make_registry(store, settings, clock=clock)
     first = scrape(registry)  # the first scrape reads: there is nothing to show before
     assert store.reads == 1 and first[AGE] == 0.0
     clock.now += timedelta(seconds=59)
     assert scrape(registry)[AGE] == 59.0 and store.reads == 1
+    store.start_run("ingest_rates")  # a change, so that the next check leads to a read
     store.gate.clear()  # from now on the read hangs until the test opens the gate
     clock.now += timedelta(seconds=2)
     stale = [scrape(registry) for _ in range(3)]  # each answered with the last figures
@@ -97,6 +110,46 @@ def test_a_stale_scrape_is_answered_at_once_while_one_read_runs_behind_it(
     assert fresh[INFLOW] == first[INFLOW] and store.reads == 2
     clock.now += timedelta(seconds=50)
     assert scrape(registry)[AGE] == 55.0 and store.reads == 2  # within cache_seconds again
+    store.close()
+
+
+def test_an_unchanged_store_is_asked_not_read_and_its_figures_are_dated_anew(
+    fitted_sample: FittedSample, tmp_path: Path
+) -> None:
+    settings = sample_settings(
+        _private_copy(fitted_sample, tmp_path), metrics={"cache_seconds": 60}
+    )
+    store, clock = GatedStore(Store.open(settings.database_url).engine), Clock()
+    registry = make_registry(store, settings, clock=clock)
+    first = scrape(registry)
+    text = registry.remitwatch._cache.get().prepared
+    store.gate.clear()  # a read would hang: only the check may run
+    clock.now += timedelta(seconds=61)
+    assert scrape(registry)[AGE] == 61.0  # answered from the last reading ...
+    assert registry.remitwatch.wait_for_refresh(timeout=30)  # ... while the check ran
+    clock.now += timedelta(seconds=1)
+    checked = scrape(registry)
+    assert store.reads == 1 and checked[AGE] == 1.0 and checked[UP] == 1.0
+    assert registry.remitwatch._cache.get().prepared is text  # not prepared again
+    moving = (AGE, SECONDS, "remitwatch_data_age_seconds")  # the clock's, the check's
+
+    def kept(samples: Samples) -> Samples:
+        ours = {k: v for k, v in samples.items() if k.startswith("remitwatch_")}
+        return {k: v for k, v in ours.items() if not k.startswith(moving)}
+
+    assert kept(checked) == kept(first)
+    run = store.start_run("refit")  # now the store changes: the next check leads to a read
+    store.gate.set()
+    clock.now += timedelta(seconds=60)
+    scrape(registry)
+    assert registry.remitwatch.wait_for_refresh(timeout=30) and store.reads == 2
+    assert scrape(registry)[RUNNING] == first[RUNNING] + 1
+    store.finish_run(run, "ok")
+    clock.now += timedelta(seconds=60)
+    scrape(registry)
+    assert registry.remitwatch.wait_for_refresh(timeout=30) and store.reads == 3
+    assert scrape(registry)[RUNNING] == first[RUNNING]
+    store.close()
 
 
 def test_a_failed_background_read_keeps_the_last_figures(

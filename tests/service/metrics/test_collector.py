@@ -398,13 +398,15 @@ def test_scrapes_within_cache_seconds_reuse_one_read(
     assert _usd_rate(scrape(registry)) == before
     assert registry.remitwatch.wait_for_refresh(timeout=30)
     assert _usd_rate(scrape(registry)) == 91.5
-    assert len(statements) == one_read
+    assert len(statements) == 1 + one_read  # asked whether anything changed, then read
     statements.clear()
-    clock.now -= timedelta(seconds=1)
+    clock.now -= timedelta(seconds=1)  # a clock that went back makes the reading stale
     scrape(registry)
     assert registry.remitwatch.wait_for_refresh(timeout=30)
     samples = scrape(registry)
-    assert one(samples, "remitwatch_store_up") == 1.0 and len(statements) == one_read
+    assert one(samples, "remitwatch_store_up") == 1.0
+    assert len(statements) == 1  # nothing changed since: asked, not read again
+    assert one(samples, "remitwatch_metrics_snapshot_age_seconds") == 0.0
 
 
 def test_an_unreadable_store_keeps_the_last_figures(
