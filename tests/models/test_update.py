@@ -15,7 +15,16 @@ import pytest
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from models.kalman_state import advance, project, state_after
-from models.sarimax import OrderGrid, SarimaxSpec, fit_spec, forecast, one_step_ahead
+from models.sarimax import (
+    Forecast,
+    OneStepAhead,
+    OrderGrid,
+    SarimaxFit,
+    SarimaxSpec,
+    fit_spec,
+    forecast,
+    one_step_ahead,
+)
 from models.sarimax_fit import FINALIST_MARGIN, select_and_fit
 from models.series import DatedSeries, FloatArray
 from models.update import FilterMemo, update
@@ -92,21 +101,24 @@ def test_time_trend_is_not_carried_and_still_updates(data: tuple[DatedSeries, Fl
 
 
 def _same(
-    got: tuple[object, object], fit: object, series: DatedSeries, exog: FloatArray | None
+    got: tuple[Forecast, OneStepAhead],
+    fit: SarimaxFit,
+    series: DatedSeries,
+    exog: FloatArray | None,
 ) -> None:
     predicted, steps = got
-    expected = forecast(fit, series, 12, exog=exog)  # type: ignore[arg-type]
-    expected_steps = one_step_ahead(fit, series, exog=exog)  # type: ignore[arg-type]
-    assert predicted.status == "ok"  # type: ignore[attr-defined]
+    expected = forecast(fit, series, 12, exog=exog)
+    expected_steps = one_step_ahead(fit, series, exog=exog)
+    assert predicted.status == "ok"
     for name in ("mean", "lower_80", "upper_95"):
         np.testing.assert_allclose(
-            [getattr(p, name) for p in predicted.points],  # type: ignore[attr-defined]
+            [getattr(p, name) for p in predicted.points],
             [getattr(p, name) for p in expected.points],
             rtol=1e-6,
         )
-    np.testing.assert_array_equal(steps.periods, expected_steps.periods)  # type: ignore[attr-defined]
-    np.testing.assert_allclose(steps.mean_log, expected_steps.mean_log, atol=1e-7, rtol=0)  # type: ignore[attr-defined]
-    np.testing.assert_allclose(steps.std_log, expected_steps.std_log, rtol=1e-6)  # type: ignore[attr-defined]
+    assert np.array_equal(steps.periods, expected_steps.periods)
+    np.testing.assert_allclose(steps.mean_log, expected_steps.mean_log, atol=1e-7, rtol=0)
+    np.testing.assert_allclose(steps.std_log, expected_steps.std_log, rtol=1e-6)
 
 
 def test_update_filters_only_new_periods_and_matches_the_full_path(
