@@ -263,6 +263,30 @@ class ReadinessSettings(_Section):
     transfers_max_age_hours: float = Field(48.0, ge=0)
 
 
+class ReportSettings(_Section):
+    """`remitwatch report`: where reports are written and what they show."""
+
+    # Empty: <paths.data_dir>/reports. The API lists and serves the reports found here.
+    output_dir: Path | None = None
+    # Countries shown with their own forecast fan (the largest by inflows of the year).
+    top_countries: int = Field(2, ge=0, le=6)
+    # Annual GDP in US dollars by year, e.g. {2025 = 17.5e9}; the headline then shows
+    # inflows of the 12 months to the report month as a share of the latest year's GDP.
+    gdp_usd: dict[int, float] = Field(default_factory=dict)
+
+    @field_validator("output_dir", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("gdp_usd")
+    @classmethod
+    def _positive_gdp(cls, value: dict[int, float]) -> dict[int, float]:
+        if any(gdp <= 0 for gdp in value.values()):
+            raise ValueError("expected a positive GDP in US dollars for every year")
+        return value
+
+
 class Settings(BaseSettings):
     """Effective configuration: default.toml < override file < REMITWATCH_* environment."""
 
@@ -288,6 +312,12 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     metrics: MetricsSettings = MetricsSettings()
     readiness: ReadinessSettings = ReadinessSettings()
+    reports: ReportSettings = ReportSettings()
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where `remitwatch report` writes by default and the API looks for reports."""
+        return self.reports.output_dir or self.paths.data_dir / "reports"
 
     @property
     def database_url(self) -> str:

@@ -20,6 +20,7 @@ from service.api.routes import (
     jobs,
     metrics,
     quarantine,
+    reports,
     scenarios,
     series,
     shocks,
@@ -113,7 +114,17 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     api = APIRouter(prefix=API_PREFIX, responses=COMMON_ERRORS)
-    for module in (series, forecasts, shocks, impact, scenarios, backtests, jobs, quarantine):
+    for module in (
+        series,
+        forecasts,
+        shocks,
+        impact,
+        scenarios,
+        backtests,
+        jobs,
+        quarantine,
+        reports,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.openapi = _documented(app, settings)  # type: ignore[method-assign]

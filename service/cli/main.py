@@ -26,6 +26,7 @@ from service.cli.modelling import (
     scenario_command,
     shocks_command,
 )
+from service.cli.report import report_command
 from service.cli.series import series_group
 from service.cli.serve import api_command, scheduler_command, serve_command
 from service.cli.token import token_group
@@ -92,6 +93,7 @@ for _command in (
     scenario_command,
     backtest_command,
     decompose_command,
+    report_command,
     serve_command,
     api_command,
     scheduler_command,

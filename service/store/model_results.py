@@ -149,18 +149,27 @@ def record_forecast(
 
 
 def latest_forecast(
-    connection: Connection, series_key: str, made_before: datetime | None = None
+    connection: Connection,
+    series_key: str,
+    made_before: datetime | None = None,
+    origin_until: date | None = None,
 ) -> dict[str, Any] | None:
-    """The newest forecast of a series as {"series", "origin", "made_at", "model", "points"}."""
+    """The newest forecast of a series as {"series", "origin", "made_at", "model", "points"}.
+
+    `origin_until`: only forecasts made from that period or an earlier one, the latest
+    origin first (what was forecast from the data up to a past month).
+    """
     query = select(forecasts, model_runs.c.spec).join(
         model_runs, model_runs.c.id == forecasts.c.model_run_id
     )
     query = query.where(forecasts.c.series_key == series_key)
     if made_before is not None:
         query = query.where(forecasts.c.made_at <= made_before)
-    head = connection.execute(
-        query.order_by(forecasts.c.made_at.desc(), forecasts.c.id.desc()).limit(1)
-    ).first()
+    order = [forecasts.c.made_at.desc(), forecasts.c.id.desc()]
+    if origin_until is not None:
+        query = query.where(forecasts.c.origin <= origin_until)
+        order.insert(0, forecasts.c.origin.desc())
+    head = connection.execute(query.order_by(*order).limit(1)).first()
     if head is None:
         return None
     p = forecast_points.c

@@ -228,10 +228,13 @@ class Store:
             )
 
     def latest_forecast(
-        self, series_key: str, made_before: datetime | None = None
+        self,
+        series_key: str,
+        made_before: datetime | None = None,
+        origin_until: date | None = None,
     ) -> dict[str, Any] | None:
         with self.engine.connect() as connection:
-            return model_results.latest_forecast(connection, series_key, made_before)
+            return model_results.latest_forecast(connection, series_key, made_before, origin_until)
 
     def shock_events(
         self,

@@ -34,6 +34,9 @@ ROUTES = {
     ("GET", "/api/v1/jobs/requests"),
     ("GET", "/api/v1/jobs/requests/{request_id}"),
     ("GET", "/api/v1/quarantine"),
+    ("GET", "/api/v1/reports"),
+    ("GET", "/api/v1/reports/latest"),
+    ("GET", "/api/v1/reports/{name}"),
 }
 
 LISTS = {
@@ -44,6 +47,7 @@ LISTS = {
     "/api/v1/jobs/runs",
     "/api/v1/jobs/requests",
     "/api/v1/quarantine",
+    "/api/v1/reports",
 }
 
 

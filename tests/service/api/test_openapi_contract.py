@@ -76,7 +76,7 @@ def _beyond_the_document(case: schemathesis.Case[Any]) -> list[schemathesis.Chec
 
 
 def test_every_route_is_exercised() -> None:
-    assert len(OPERATIONS) == 15
+    assert len(OPERATIONS) == 18
 
 
 @pytest.mark.parametrize(("label", "mode"), CASES)

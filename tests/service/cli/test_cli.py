@@ -24,6 +24,7 @@ COMMANDS = {
     "fit",
     "forecast",
     "impact",
+    "report",
     "scenario",
     "shocks",
     "db upgrade",
