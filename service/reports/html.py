@@ -65,7 +65,9 @@ def _events(data: ReportData) -> list[dict[str, Any]]:
             continue
         seen.add(key)
         contributors = ", ".join(
-            f"{c['name']} ({100 * c['share_of_gap']:.0f}%)"
+            c["name"]
+            if c.get("share_of_gap") is None
+            else f"{c['name']} ({100 * c['share_of_gap']:.0f}% of the gap)"
             for c in event.get("contributors", [])[:4]
         )
         rows.append(
@@ -74,6 +76,8 @@ def _events(data: ReportData) -> list[dict[str, Any]]:
                 "observed_usd": usd(event["observed"]),
                 "expected_usd": usd(event["expected"]),
                 "contributors_text": contributors or "—",
+                "end_text": event["end"] or "open",
+                "z_text": "—" if event.get("zscore") is None else f"{event['zscore']:+.1f}",
             }
         )
     return rows
