@@ -150,6 +150,8 @@ def start_api(
         "REMITWATCH_METRICS__CACHE_SECONDS": str(cache_seconds),
         "REMITWATCH_METRICS__MAX_SERIES": str(max_series),
         "REMITWATCH_LOGGING__LEVEL": "WARNING",
+        # Capacity is measured: one load generator is one client, so no per-client limit.
+        "REMITWATCH_API__RATE_LIMIT_PER_SECOND": "0",
     }
     process = subprocess.Popen(
         [REMITWATCH, "api", "--port", str(port)], env=environment, stderr=subprocess.DEVNULL

@@ -238,6 +238,13 @@ class ApiSettings(_Section):
     anonymous_read: bool = False
     metrics_require_token: bool = False
     max_page_size: int = Field(1000, ge=1, le=100_000)
+    # Larger request bodies are refused (413) before any route reads them.
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    # Requests per second per client (its token, else its address), with bursts up to
+    # rate_limit_burst; over it: 429 with Retry-After. 0 turns the limit off. Probes and
+    # /metrics are not counted.
+    rate_limit_per_second: float = Field(100.0, ge=0)
+    rate_limit_burst: int = Field(200, ge=1)
 
     @field_validator("tokens")
     @classmethod

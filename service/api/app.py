@@ -12,6 +12,7 @@ from config import Settings
 from service.api.auth import SCOPE_KEY
 from service.api.docs import install_docs
 from service.api.errors import install_error_handlers
+from service.api.limits import RequestLimits
 from service.api.routes import (
     backtests,
     forecasts,
@@ -55,12 +56,20 @@ answer `items`, `limit`, `offset` and `count` (items on this page).
 
 **Errors** are JSON: `{"error": {"status": 404, "message": "..."}}`; a 422 also lists
 each invalid parameter under `details`.
+
+**Limits.** Request bodies over `api.max_body_bytes` get 413. Each client (its token,
+else its address) may send `api.rate_limit_per_second` requests a second with bursts of
+`api.rate_limit_burst`; beyond that 429 with `Retry-After`. `/healthz`, `/readyz` and
+`/metrics` are not counted. No CORS headers are sent: browsers keep other sites' pages
+from reading the API.
 """
 
 #: Errors every /api/v1 operation may answer (documented once for all of them).
 COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No token, a malformed header or an unknown token."},
     403: {"model": ErrorBody, "description": "The token's scope does not allow this route."},
+    413: {"model": ErrorBody, "description": "The request body is over api.max_body_bytes."},
+    429: {"model": ErrorBody, "description": "Over this client's rate limit (see Retry-After)."},
     503: {"model": ErrorBody, "description": "The store cannot be reached or used."},
 }
 
@@ -109,6 +118,12 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.state.store = store
     app.state.metrics_registry = make_registry(store, settings)
     install_error_handlers(app)
+    app.add_middleware(
+        RequestLimits,
+        max_body_bytes=settings.api.max_body_bytes,
+        rate_per_second=settings.api.rate_limit_per_second,
+        burst=settings.api.rate_limit_burst,
+    )
     install_docs(app)
 
     app.include_router(health.router)
