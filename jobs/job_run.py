@@ -1,13 +1,21 @@
-"""Run a job and record it in the store: start, end, status, rows and the error."""
+"""Run a job and record it in the store: start, end, status, rows and the error.
+
+While a run is recorded as running, its process holds a liveness lock named in the run's
+record (an advisory lock on PostgreSQL, a flock'ed file beside an SQLite database): the
+lock dies with the process, so a run whose lock can be taken was interrupted (a kill, a
+crash, a power cut) and jobs/recovery.py records it so and queues it again.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from service.store import Store
+from service.store import Store, StoreError
+from service.store.leader import LeaderLock, lock_file_path
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +66,39 @@ def run_recorded(
 
     `on_start` receives the run id as soon as the run is recorded (before `work`).
     """
-    run_id = store.start_run(job)
-    if on_start is not None:
-        on_start(run_id)
+    liveness = _liveness_lock(store)
+    try:
+        run_id = store.start_run(job, None if liveness is None else liveness.name)
+        if on_start is not None:
+            on_start(run_id)
+        return _run(store, job, run_id, work)
+    finally:
+        if liveness is not None:
+            release_liveness_lock(store, liveness)
+
+
+def liveness_lock_name() -> str:
+    return f"run-{uuid.uuid4().hex}"
+
+
+def _liveness_lock(store: Store) -> LeaderLock | None:
+    """A fresh lock held for the run (None for an in-memory store: one process only)."""
+    try:
+        lock = store.leader_lock(liveness_lock_name())
+        return lock if lock.try_acquire() else None
+    except StoreError:
+        return None
+
+
+def release_liveness_lock(store: Store, lock: LeaderLock) -> None:
+    """Release a run's lock and remove its file (SQLite): nobody waits for it."""
+    lock.release()
+    database = store.engine.url.database
+    if store.engine.url.get_backend_name() == "sqlite" and database:
+        lock_file_path(database, lock.name).unlink(missing_ok=True)
+
+
+def _run(store: Store, job: str, run_id: int, work: Callable[[], ReportT]) -> ReportT:
     started = time.perf_counter()
     try:
         report = work()

@@ -77,15 +77,15 @@ def _store_outcome(
     at: datetime,
 ) -> dict[str, object]:
     fit = outcome.fit
-    run_id = store.record_model_run(
-        series_key=outcome.key,
-        kind="sarimax",
-        status=fit.status,
-        reason=fit.reason,
-        spec=fit.spec.to_dict() if fit.spec is not None else None,
-        params=list(fit.params),
+    run = {
+        "series_key": outcome.key,
+        "kind": "sarimax",
+        "status": fit.status,
+        "reason": fit.reason,
+        "spec": fit.spec.to_dict() if fit.spec is not None else None,
+        "params": list(fit.params),
         # The last scored period (its one-step band and z) feeds the metrics' alert gauges.
-        result={
+        "result": {
             **fit.to_dict(),
             "mode": mode,
             "last_scored": (
@@ -97,21 +97,20 @@ def _store_outcome(
                 else None
             ),
         },
-        last_period=fit.last_period,
-        data_as_of=as_of or at,
-        fitted_at=at,
-        seconds=outcome.seconds,
+        "last_period": fit.last_period,
+        "data_as_of": as_of or at,
+        "fitted_at": at,
+        "seconds": outcome.seconds,
+    }
+    # One transaction: a process killed here leaves either the run with its results or
+    # neither, never a run without its forecast.
+    _, new, updated = store.save_model_outcome(
+        run,
+        forecast=outcome.forecast.to_dict() if outcome.forecast is not None else None,
+        events=[event.to_dict() for event in events],
+        backtest=outcome.backtest.to_dict() if outcome.backtest is not None else None,
+        scored=fit.status == "ok",
     )
-    new, updated = 0, 0
-    if fit.status == "ok":
-        new, updated = store.save_scoring(
-            series_key=outcome.key,
-            model_run_id=run_id,
-            forecast=outcome.forecast.to_dict() if outcome.forecast is not None else None,
-            events=[event.to_dict() for event in events],
-            backtest=outcome.backtest.to_dict() if outcome.backtest is not None else None,
-            at=at,
-        )
     return {
         "series": outcome.key,
         "status": fit.status,

@@ -29,6 +29,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from config import Settings
 from config.errors import ConfigError, RemitwatchError
 from config.settings import JobSchedule
+from jobs.recovery import recover_interrupted
 from jobs.scheduled import JOBS, JobFunction, JobOutcome, process_requests
 from service.store import Store
 
@@ -38,6 +39,9 @@ log = logging.getLogger(__name__)
 LEADER_LOCK = "scheduler"
 #: The job that runs the jobs requested through the API.
 REQUEST_POLL_JOB = "process_requests"
+RECOVERY_JOB = "recover_interrupted"
+#: Seconds between two looks for runs whose process died.
+RECOVERY_SECONDS = 60
 #: Seconds a job may start late and still run, for jobs without their own setting.
 DEFAULT_MISFIRE_GRACE_SECONDS = 60
 #: Runs missed while the scheduler was paused or busy run once, and never beside themselves.
@@ -154,6 +158,23 @@ class JobScheduler:
             misfire_grace_time=None,  # a late poll is still worth doing (coalesced to one)
             **ONE_RUN_AT_A_TIME,
         )
+        # As soon as this scheduler leads (at start or on taking over), then every minute.
+        self._scheduler.add_job(
+            self._recover,
+            IntervalTrigger(seconds=RECOVERY_SECONDS, timezone=self._zone),
+            id=RECOVERY_JOB,
+            name=RECOVERY_JOB,
+            next_run_time=datetime.now(self._zone),
+            misfire_grace_time=None,
+            **ONE_RUN_AT_A_TIME,
+        )
+
+    def _recover(self) -> None:
+        """Runs interrupted by a dead process: recorded so, and queued again once."""
+        try:
+            recover_interrupted(self._store, self._table.keys())
+        except RemitwatchError as exc:
+            log.warning("scheduler: looking for interrupted runs failed, retrying: %s", exc)
 
     # -- what is scheduled -----------------------------------------------------------
     @property

@@ -94,6 +94,15 @@ def pending_requests(connection: Connection) -> list[JobRequest]:
     return [_request(row) for row in connection.execute(query)]
 
 
+def running_requests(connection: Connection) -> list[JobRequest]:
+    query = (
+        select(job_requests)
+        .where(job_requests.c.status == "running")
+        .order_by(job_requests.c.started_at, job_requests.c.id)
+    )
+    return [_request(row) for row in connection.execute(query)]
+
+
 def claim_request(connection: Connection, request_id: int) -> bool:
     """Mark a pending request running; False when someone else took it first."""
     changed = connection.execute(

@@ -35,9 +35,14 @@ class JobRun:
         }
 
 
-def start_run(connection: Connection, job: str) -> int:
+def start_run(connection: Connection, job: str, liveness_lock: str | None = None) -> int:
+    """Record a run as running. `liveness_lock`: the name of a lock the running process
+    holds until the run ends (see jobs/recovery.py), kept in `detail` until the run ends."""
+    detail = None if liveness_lock is None else {"liveness_lock": liveness_lock}
     result = connection.execute(
-        insert(job_runs).values(job=job, started_at=datetime.now(UTC), status="running", rows=0)
+        insert(job_runs).values(
+            job=job, started_at=datetime.now(UTC), status="running", rows=0, detail=detail
+        )
     )
     key = result.inserted_primary_key
     assert key is not None
@@ -57,6 +62,26 @@ def finish_run(
         .where(job_runs.c.id == run_id)
         .values(finished_at=datetime.now(UTC), status=status, rows=rows, error=error, detail=detail)
     )
+
+
+def running_runs(connection: Connection) -> list[JobRun]:
+    """Runs recorded as running, oldest first."""
+    query = select(job_runs).where(job_runs.c.status == "running").order_by(job_runs.c.id)
+    return [
+        JobRun(r.id, r.job, r.started_at, r.finished_at, r.status, r.rows, r.error, r.detail)
+        for r in connection.execute(query)
+    ]
+
+
+def mark_interrupted(connection: Connection, run_id: int, error: str) -> bool:
+    """Record a running run as interrupted; False if it was not running any more (it ended,
+    or another process recorded the interruption first)."""
+    changed = connection.execute(
+        update(job_runs)
+        .where(job_runs.c.id == run_id, job_runs.c.status == "running")
+        .values(finished_at=datetime.now(UTC), status="interrupted", error=error)
+    )
+    return changed.rowcount == 1
 
 
 def recent_runs(connection: Connection, limit: int = 20, job: str | None = None) -> list[JobRun]:

@@ -159,9 +159,17 @@ class Store:
             return series_layer.observations_as_of(connection, key, as_of, start, end)
 
     # -- job runs and watermarks -------------------------------------------------
-    def start_run(self, job: str) -> int:
+    def start_run(self, job: str, liveness_lock: str | None = None) -> int:
         with self.engine.begin() as connection:
-            return runs.start_run(connection, job)
+            return runs.start_run(connection, job, liveness_lock)
+
+    def running_runs(self) -> list[runs.JobRun]:
+        with self.engine.connect() as connection:
+            return runs.running_runs(connection)
+
+    def mark_run_interrupted(self, run_id: int, error: str) -> bool:
+        with self.engine.begin() as connection:
+            return runs.mark_interrupted(connection, run_id, error)
 
     def finish_run(
         self,
@@ -203,6 +211,32 @@ class Store:
     def model_runs(self, limit: int = 50) -> list[model_results.ModelRun]:
         with self.engine.connect() as connection:
             return model_results.model_runs_list(connection, limit)
+
+    def save_model_outcome(
+        self,
+        run: Mapping[str, Any],
+        *,
+        forecast: Mapping[str, Any] | None,
+        events: Sequence[Mapping[str, Any]],
+        backtest: Mapping[str, Any] | None,
+        scored: bool,
+    ) -> tuple[int, int, int]:
+        """A fit and, when `scored`, its forecast, events and backtest, in one transaction:
+        a run is never stored without its results. Returns (model run id, new events,
+        updated events)."""
+        with self.engine.begin() as connection:
+            run_id = model_results.record_model_run(connection, **run)
+            if not scored:
+                return run_id, 0, 0
+            at = run["fitted_at"]
+            if forecast is not None:
+                model_results.record_forecast(connection, run_id, forecast, at)
+            if backtest is not None:
+                model_results.record_backtest(connection, backtest, run_id, at)
+            new, updated = model_results.replace_shock_events(
+                connection, run["series_key"], events, run_id, at
+            )
+            return run_id, new, updated
 
     def save_scoring(
         self,
@@ -274,6 +308,10 @@ class Store:
     def claim_job_request(self, request_id: int) -> bool:
         with self.engine.begin() as connection:
             return requests.claim_request(connection, request_id)
+
+    def running_job_requests(self) -> list[requests.JobRequest]:
+        with self.engine.connect() as connection:
+            return requests.running_requests(connection)
 
     def finish_job_request(
         self, request_id: int, status: str, run_id: int | None = None, error: str | None = None

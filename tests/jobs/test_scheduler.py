@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from config import Settings
 from config.errors import ConfigError
 from jobs.scheduled import JOBS, JobFunction, JobOutcome
-from jobs.scheduler import REQUEST_POLL_JOB, JobScheduler
+from jobs.scheduler import RECOVERY_JOB, REQUEST_POLL_JOB, JobScheduler
 from service.store import Store
 
 BISHKEK = ZoneInfo("Asia/Bishkek")
@@ -88,7 +88,7 @@ def test_each_enabled_job_has_its_cron_trigger_in_bishkek(
     scheduler = JobScheduler(sqlite_store, settings)
     aps = scheduler.apscheduler
     assert sorted(job.id for job in aps.get_jobs()) == sorted(
-        (*CRON_JOBS, "watch_inbox", REQUEST_POLL_JOB)
+        (*CRON_JOBS, "watch_inbox", REQUEST_POLL_JOB, RECOVERY_JOB)
     )
     for name, schedule in settings.scheduler.jobs().items():
         job = aps.get_job(name)
@@ -122,7 +122,7 @@ def test_each_enabled_job_has_its_cron_trigger_in_bishkek(
     watch = aps.get_job("watch_inbox").trigger
     assert watch.interval == timedelta(seconds=20)
     listed = dict(scheduler.jobs())
-    assert listed.keys() == {*CRON_JOBS, "watch_inbox", REQUEST_POLL_JOB}
+    assert listed.keys() == {*CRON_JOBS, "watch_inbox", REQUEST_POLL_JOB, RECOVERY_JOB}
     assert all(
         when is not None and when.utcoffset() == timedelta(hours=6) for when in listed.values()
     )
@@ -141,6 +141,7 @@ def test_disabled_jobs_and_rates_without_a_source_are_not_scheduled(
         "backtest",
         "ingest_transfers",
         REQUEST_POLL_JOB,
+        RECOVERY_JOB,
         "watch_inbox",
     ]
     messages = [record.getMessage() for record in caplog.records]
