@@ -42,6 +42,8 @@ REQUEST_POLL_JOB = "process_requests"
 RECOVERY_JOB = "recover_interrupted"
 #: Seconds between two looks for runs whose process died.
 RECOVERY_SECONDS = 60
+#: The longest pause between two tries of a store that does not answer.
+MAX_BACKOFF_SECONDS = 60.0
 #: Seconds a job may start late and still run, for jobs without their own setting.
 DEFAULT_MISFIRE_GRACE_SECONDS = 60
 #: Runs missed while the scheduler was paused or busy run once, and never beside themselves.
@@ -101,9 +103,16 @@ class JobScheduler:
     """
 
     def __init__(
-        self, store: Store, settings: Settings, *, jobs: Mapping[str, JobFunction] = JOBS
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        jobs: Mapping[str, JobFunction] = JOBS,
+        migrate: bool = False,
     ) -> None:
         self._store = store
+        self._migrate = migrate  # bring the schema up to date on taking the lead
+        self._failures = 0  # consecutive failed lock checks: the watchdog backs off
         self._settings = settings
         self._zone = ZoneInfo(settings.scheduler.timezone)
         locks: dict[str, threading.Lock] = {}
@@ -213,7 +222,15 @@ class JobScheduler:
         Raises StoreError when the store cannot be reached at start.
         """
         with self._state:
-            leader = self._lock.try_acquire()
+            try:
+                leader = self._take_lead()
+            except RemitwatchError as exc:
+                log.warning(
+                    "scheduler: the store cannot be used yet (%s); waiting as a standby, "
+                    "retrying with backoff",
+                    exc,
+                )
+                leader = False
             self._scheduler.start(paused=not leader)
             self._leader = leader
         self._watchdog = threading.Thread(
@@ -227,14 +244,38 @@ class JobScheduler:
             self._describe(),
         )
 
+    def _take_lead(self) -> bool:
+        """Take the leader lock if free and, when asked to, migrate the store."""
+        if not self._lock.try_acquire():
+            return False
+        if self._migrate:
+            try:
+                self._store.upgrade()
+            except RemitwatchError:
+                self._lock.release()
+                raise
+        return True
+
+    def _pause_seconds(self) -> float:
+        """The poll interval, doubled after each consecutive failure, up to a minute."""
+        poll = self._settings.scheduler.standby_poll_seconds
+        return float(min(max(poll, MAX_BACKOFF_SECONDS), poll * 2.0**self._failures))
+
     def _watch(self) -> None:
         """Leader: check the lock is still held. Standby: try to take it."""
-        while not self._stopping.wait(self._settings.scheduler.standby_poll_seconds):
+        while not self._stopping.wait(self._pause_seconds()):
             try:
                 self._check_leadership()
+                self._failures = 0
             except RemitwatchError as exc:
-                log.warning("scheduler: leader lock check failed, retrying: %s", exc)
+                self._failures = min(self._failures + 1, 16)
+                log.warning(
+                    "scheduler: leader lock check failed, retrying in %.1f s: %s",
+                    self._pause_seconds(),
+                    exc,
+                )
             except Exception:
+                self._failures = min(self._failures + 1, 16)
                 log.exception("scheduler: leader lock check failed, retrying")
 
     def _check_leadership(self) -> None:
@@ -252,7 +293,7 @@ class JobScheduler:
                 self._lock.release()
                 self._leader = False
                 return  # wait a full poll before trying again: a standby goes first
-            if self._lock.try_acquire():
+            if self._take_lead():
                 self._leader = True
                 self._scheduler.resume()
                 log.info("scheduler took the leader lock; next runs: %s", self._describe())

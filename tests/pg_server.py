@@ -92,6 +92,20 @@ class PostgresServer:
         """SQLAlchemy URL (psycopg 3 driver) of database ``dbname`` on this server."""
         return f"postgresql+psycopg://{SUPERUSER}@{self.host}:{self.port}/{dbname}"
 
+    def stop(self) -> None:
+        """Stop the server (fast shutdown), as an outage would; `start()` brings it back."""
+        problem = _stop(_Runner(self.bindir, self.datadir.parent), self.datadir)
+        if problem:
+            raise RuntimeError(f"could not stop PostgreSQL: {problem}")
+
+    def start(self) -> None:
+        """Start the stopped server again on the same port and wait until it accepts."""
+        runner = _Runner(self.bindir, self.datadir.parent)
+        started, problem = _start(runner, self.datadir, self.logfile, self.port)
+        if not started:
+            raise RuntimeError(f"could not restart PostgreSQL: {problem}")
+        _wait_until_accepting(self, deadline=time.monotonic() + START_TIMEOUT_S)
+
     def conninfo(self, dbname: str = "postgres") -> str:
         """libpq connection string (for ``psycopg.connect``) of database ``dbname``."""
         return psycopg.conninfo.make_conninfo(

@@ -41,12 +41,25 @@ def _freshness(
     )
 
 
+def _answers() -> ReadinessCheck:
+    return ReadinessCheck(name="store", ok=True, detail="the store answers")
+
+
 def readiness(store: Store, settings: Settings, now: datetime | None = None) -> Readiness:
     """Each check with what it found; ready when all pass."""
     now = now or datetime.now(UTC)
     limits = {source: getattr(settings.readiness, key) for source, key in _LIMITS.items()}
     try:
         store.ping()
+        current, head = store.schema_revisions()
+        if current != head:
+            detail = (
+                f"the store's schema is at revision {current or 'none'}, this version needs "
+                f"{head}: the scheduler migrates it on start, or run `remitwatch db upgrade`"
+            )
+            logger.warning("not ready: %s", detail)
+            schema = ReadinessCheck(name="schema", ok=False, detail=detail)
+            return Readiness(ready=False, checks=[_answers(), schema])
         arrivals = store.last_arrivals()
     except (StoreError, DatabaseUnavailableError) as exc:
         # The reason (with the URL, password masked) goes to the log, not to anonymous callers.
@@ -62,7 +75,7 @@ def readiness(store: Store, settings: Settings, now: datetime | None = None) -> 
         ]
         failed = ReadinessCheck(name="store", ok=False, detail="the store cannot be reached")
         return Readiness(ready=False, checks=[failed, *unknown])
-    checks = [ReadinessCheck(name="store", ok=True, detail="the store answers")]
+    checks = [_answers(), ReadinessCheck(name="schema", ok=True, detail=f"revision {head}")]
     checks += [
         _freshness(source, _LIMITS[source], limit, arrivals.get(source), now)
         for source, limit in limits.items()

@@ -26,11 +26,16 @@ class CliContext:
             self._settings = config.load(self.config_path)
         return self._settings
 
-    def store(self) -> Store:
-        """The store, migrated to the newest schema (migrations run on start)."""
+    def store(self, *, migrate: bool = True) -> Store:
+        """The store, migrated to the newest schema (migrations run on start).
+
+        `migrate=False`: opened without touching the database (nothing connects until it
+        is used), for the long-running commands, which must start while it is down.
+        """
         if self._store is None:
             self._store = Store.open(self.settings.database_url)
-            self._store.upgrade()
+            if migrate:
+                self._store.upgrade()
         return self._store
 
     def close(self) -> None:

@@ -51,7 +51,8 @@ def _run_api(state: CliContext, host: str | None, port: int | None) -> None:
     settings = state.settings
     address = host or settings.api.host
     check_exposure(settings, address)
-    app = create_app(settings, state.store())
+    # The API starts whether the store answers or not: /readyz says when it does.
+    app = create_app(settings, state.store(migrate=False))
     config = uvicorn.Config(
         app,
         host=address,
@@ -75,7 +76,9 @@ def _stop_scheduler(scheduler: JobScheduler) -> None:
 def serve_command(state: CliContext, host: str | None, port: int | None) -> None:
     """Run the scheduler and the HTTP API in one process.
 
-    Migrates the store, starts the scheduled jobs (official rates, the transfer inbox,
+    Migrates the store (as soon as it answers: the process starts and waits when the
+    database is down, and carries on by itself when it returns), starts the scheduled
+    jobs (official rates, the transfer inbox,
     scoring after each ingest, the weekly refit, the monthly backtest; see [scheduler]
     in the configuration) and serves the analyst API, /metrics, /healthz and /readyz.
     Binds to 127.0.0.1 unless told otherwise; another address needs API tokens or
@@ -83,7 +86,8 @@ def serve_command(state: CliContext, host: str | None, port: int | None) -> None
     in flight finish first.
     """
     check_exposure(state.settings, host or state.settings.api.host)
-    scheduler = JobScheduler(state.store(), state.settings)
+    # The scheduler migrates the store when it takes the lead, whenever the store answers.
+    scheduler = JobScheduler(state.store(migrate=False), state.settings, migrate=True)
     with _stop_on_signals():
         scheduler.start()
         try:
@@ -116,7 +120,7 @@ def scheduler_command(state: CliContext) -> None:
     the jobs, the others wait as standbys and take over when it stops. On SQLite a
     lock file beside the database does the same on one machine.
     """
-    scheduler = JobScheduler(state.store(), state.settings)
+    scheduler = JobScheduler(state.store(migrate=False), state.settings, migrate=True)
     with _stop_on_signals() as stop:
         # Returns once a signal set `stop` and the jobs in flight have finished.
         scheduler.run_forever(stop)

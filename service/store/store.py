@@ -58,6 +58,16 @@ class Store:
     def schema_revision(self) -> str | None:
         return migrate.current_revision(self.engine)
 
+    def schema_revisions(self) -> tuple[str | None, str | None]:
+        """(the store's schema revision, the newest this code knows); StoreError if the
+        store cannot be reached."""
+        try:
+            return migrate.current_revision(self.engine), migrate.head_revision(self.engine)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"the store at {self.url} cannot be reached: {db_reason(exc)}"
+            ) from exc
+
     def ping(self) -> None:
         try:
             with self.engine.connect() as connection:

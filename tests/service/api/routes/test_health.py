@@ -27,7 +27,7 @@ def test_ready_when_the_store_answers_and_the_data_are_fresh(make_sample_api: Ma
     body = response.json()
     assert body["ready"] is True
     checks = _checks(body)
-    assert set(checks) == {"store", "rates_freshness", "transfers_freshness"}
+    assert set(checks) == {"store", "schema", "rates_freshness", "transfers_freshness"}
     assert all(check["ok"] for check in checks.values())
     assert checks["rates_freshness"]["max_age_hours"] == 96
     assert 0 <= checks["transfers_freshness"]["age_hours"] < 48
@@ -79,3 +79,19 @@ def test_not_ready_when_the_store_cannot_be_reached(tmp_path: Path) -> None:
         "max_age_hours": None,
     }
     assert "pw-must-not-show" not in response.text
+
+
+def test_not_ready_while_the_schema_is_not_migrated(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'empty.db'}")  # answers, but no tables yet
+    try:
+        with TestClient(create_app(settings_for(tmp_path), store)) as client:
+            before = client.get("/readyz")
+            store.upgrade()
+            after = client.get("/readyz")
+    finally:
+        store.close()
+    assert before.status_code == 503
+    schema = _checks(before.json())["schema"]
+    assert schema["ok"] is False and "revision none" in schema["detail"]
+    assert "remitwatch db upgrade" in schema["detail"]
+    assert _checks(after.json())["schema"]["ok"] is True
