@@ -8,8 +8,10 @@ processes, so each phase's peak memory is its own:
   sqlite    the whole ingest of the file (from its path, in batches) into a fresh SQLite store
   postgres  the same into a fresh database on a local PostgreSQL server
 
-Prints rows per second, the ratio to the bare read and peak RSS. Figures, not
-assertions: run it on the machine you care about. `run(quick)` returns the headline
+Prints rows per second, the ratio to the bare read, peak RSS and the CPU seconds the
+phase used (its own process, all threads; for postgres also the server backend's), which
+stay comparable when other work shares the machine and wall-clock rates do not. Figures,
+not assertions: run it on the machine you care about. `run(quick)` returns the headline
 figures for the bench harness: 1M and 10M rows (quick: 1M and 2M).
 
     python bench/ingest.py --rows 5000000
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -28,6 +31,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -40,15 +44,35 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _server_cpu_seconds(pids: set[int]) -> float:
+    """CPU seconds of local PostgreSQL backends so far (0 where /proc cannot tell)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def _phase(name: str, path: Path, url: str) -> dict[str, float]:
     """Run one phase in this process and return its figures."""
     import polars as pl
+    from sqlalchemy import event
 
     from jobs.ingest_transfers import ingest_transfer_document
     from jobs.sources.transfer_batches import open_transfer_batches
     from service.store import Store
 
-    started = time.perf_counter()
+    backends: set[int] = set()
+    server_cpu = 0.0
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     if name == "read":
         rows = pl.read_csv(path, infer_schema=False).height
     elif name == "parse":
@@ -57,12 +81,29 @@ def _phase(name: str, path: Path, url: str) -> dict[str, float]:
     else:
         store = Store.open(url)
         store.upgrade()
-        started = time.perf_counter()
+        if name == "postgres":
+
+            @event.listens_for(store.engine, "connect")
+            def _note_backend(connection: Any, _record: Any) -> None:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    backends.add(cursor.fetchone()[0])
+
+            store.engine.dispose()  # the next connection is a new backend, noted
+        started, cpu_started = time.perf_counter(), _cpu_seconds()
         outcome = ingest_transfer_document(store, str(path), path, {})
         rows = outcome.rows_new
+        # Before closing: the backend (born in the ingest, so from 0 s) ends with its connection.
+        server_cpu = _server_cpu_seconds(backends)
         store.close()
     seconds = time.perf_counter() - started
-    return {"rows": rows, "seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "rows": rows,
+        "seconds": seconds,
+        "cpu_s": _cpu_seconds() - cpu_started,
+        "server_cpu_s": server_cpu,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def _run_phase(name: str, path: Path, url: str = "") -> dict[str, float]:
@@ -142,6 +183,7 @@ def _measure(sizes: list[int], postgres: bool = True) -> dict[int, dict[str, dic
     with _postgres() if postgres else _none() as pg_admin:
         print(
             f"{'rows':>10} {'phase':<9} {'seconds':>8} {'rows/s':>11} {'vs read':>8} {'peak MB':>8}"
+            f" {'cpu s':>7} {'db cpu s':>8}"
         )
         for rows in sizes:
             path = _bench_file(rows)
@@ -163,7 +205,8 @@ def _measure(sizes: list[int], postgres: bool = True) -> dict[int, dict[str, dic
                     results[rows][name] = figures
                     print(
                         f"{rows:>10} {name:<9} {figures['seconds']:>8.2f} {rate:>11,.0f} "
-                        f"{rate / read_rate:>8.3f} {figures['peak_rss_mb']:>8.0f}",
+                        f"{rate / read_rate:>8.3f} {figures['peak_rss_mb']:>8.0f} "
+                        f"{figures['cpu_s']:>7.2f} {figures['server_cpu_s']:>8.2f}",
                         flush=True,
                     )
     return results

@@ -104,22 +104,29 @@ def repeated_key_groups(text: Callable[[], Iterable[pl.DataFrame]]) -> pl.DataFr
     file afresh as text frames (our columns and `ROW_NUMBER_COLUMN`), piece by piece.
 
     One row per repeated key: the typed key, the first `ROWS_SHOWN` row numbers and the
-    number of occurrences. Memory: one 64-bit hash per valid row, then only the rows whose
-    hash repeats, so a file of unique keys costs 8 bytes a row, not the file.
+    number of occurrences. Memory: one 64-bit hash per row, then only the rows whose hash
+    repeats, so a file of unique keys costs 8 bytes a row (16 while sorted), not the file.
+
+    The first pass hashes each row's clean key text without checking the row: among valid
+    rows the clean text and the typed key determine each other (a valid date has one
+    YYYY-MM-DD spelling), so every repeat of a valid key is among the rows whose hash
+    repeats. Only those suspects are checked in full, in a second pass.
     """
     rules = {column: _rules(column) for column in TRANSFER_COLUMNS}
-    key_hash = pl.struct(_KEY_TYPED).hash()
+    clean_key_hash = pl.struct(_clean(column) for column in TRANSFER_KEY).hash()
 
     def good(piece: pl.DataFrame) -> pl.LazyFrame:
         return _checked(piece.lazy(), rules).filter(~pl.col(_FAILED))
 
-    pieces = [good(piece).select(key_hash).collect().to_series() for piece in text()]
-    hashes = pl.concat(pieces).sort() if pieces else pl.Series(_HASH, [], pl.UInt64)
+    pieces = [piece.select(clean_key_hash).to_series() for piece in text()]
+    # Chunks, not one copy: the sort makes the only contiguous one.
+    hashes = pl.concat(pieces, rechunk=False) if pieces else pl.Series(_HASH, [], pl.UInt64)
     del pieces
+    hashes = hashes.sort()
     repeated_hashes = hashes.filter(hashes == hashes.shift(1)).unique().implode()
     del hashes
     suspects = [
-        good(piece).filter(key_hash.is_in(repeated_hashes)).collect()
+        good(piece.filter(clean_key_hash.is_in(repeated_hashes))).collect()
         for piece in (text() if repeated_hashes.list.len().item() else ())
     ]
     if not suspects:

@@ -12,24 +12,16 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
-from service.store.bulk import bulk_insert
 from service.store.records import (
-    MONEY_DTYPE,
-    TRANSFER_KEY,
     IngestOutcome,
     OfficialRate,
     QuarantinedRow,
     ReceivedFile,
 )
-from service.store.schema import (
-    official_rates,
-    quarantine,
-    received_files,
-    transfer_vintages,
-    transfers_current,
-)
+from service.store.schema import official_rates, quarantine, received_files
+from service.store.transfer_merge import close_staging, merge_batch, open_staging
 
 _INSERT_BATCH = 20_000
 _COUNTS = ("rows_total", "rows_new", "rows_corrected", "rows_unchanged", "rows_quarantined")
@@ -176,25 +168,6 @@ def _latest_rates(
 TransferBatch = tuple[pl.DataFrame, Sequence[QuarantinedRow], int]
 
 
-def _current_transfers(connection: Connection, rows: pl.DataFrame, file_id: int) -> pl.DataFrame:
-    first, last = rows["report_date"].min(), rows["report_date"].max()
-    c = transfers_current.c
-    # Rows this file wrote in earlier batches cannot match (a key repeated in a file is
-    # quarantined), so they are left out rather than read back.
-    result = connection.execute(
-        select(*(c[name] for name in TRANSFER_KEY), c.amount, c["count"], c.vintage).where(
-            c.report_date.between(first, last), c.file_id != file_id
-        )
-    )
-    schema = {
-        **{name: rows.schema[name] for name in TRANSFER_KEY},
-        "known_amount": MONEY_DTYPE,
-        "known_count": pl.Int64(),
-        "known_vintage": pl.Int64(),
-    }
-    return pl.DataFrame(list(result), schema=schema, orient="row")
-
-
 def ingest_transfers(
     connection: Connection,
     file: ReceivedFile,
@@ -215,16 +188,16 @@ def ingest_transfer_batches(
     pending = IngestOutcome(name=file.name, status="ingested")
     file_id = _record_file(connection, file, pending, at)
     rows_total = new = corrected = unchanged = quarantined_count = 0
+    open_staging(connection)
     for rows, quarantined, batch_total in batches:
-        batch_new, batch_corrected, batch_unchanged = _write_transfers(
-            connection, rows, file_id, at
-        )
+        batch_new, batch_corrected, batch_unchanged = merge_batch(connection, rows, file_id, at)
         _insert_quarantine(connection, file_id, quarantined, at)
         rows_total += batch_total
         new += batch_new
         corrected += batch_corrected
         unchanged += batch_unchanged
         quarantined_count += len(quarantined)
+    close_staging(connection)
     outcome = IngestOutcome(
         name=file.name,
         status="ingested",
@@ -240,63 +213,6 @@ def ingest_transfer_batches(
         update(received_files).where(received_files.c.id == file_id).values(**counts)
     )
     return outcome
-
-
-def _write_transfers(
-    connection: Connection, rows: pl.DataFrame, file_id: int, at: datetime
-) -> tuple[int, int, int]:
-    """Write one batch; return how many rows were new, corrected and unchanged."""
-    if rows.is_empty():
-        return 0, 0, 0
-    compared = rows.join(
-        _current_transfers(connection, rows, file_id), on=list(TRANSFER_KEY), how="left"
-    )
-    is_new = pl.col("known_vintage").is_null()
-    is_changed = ~is_new & (
-        (pl.col("amount") != pl.col("known_amount")) | (pl.col("count") != pl.col("known_count"))
-    )
-    new = compared.filter(is_new).with_columns(vintage=pl.lit(1, pl.Int64))
-    changed = compared.filter(is_changed).with_columns(vintage=pl.col("known_vintage") + 1)
-    columns = [*TRANSFER_KEY, "amount", "count", "vintage"]
-    written = pl.concat([new.select(columns), changed.select(columns)])
-    bulk_insert(
-        connection,
-        transfer_vintages,
-        written.with_columns(
-            file_id=pl.lit(file_id), recorded_at=pl.lit(at, pl.Datetime("us", "UTC"))
-        ),
-    )
-    bulk_insert(
-        connection, transfers_current, new.select(columns).with_columns(file_id=pl.lit(file_id))
-    )
-    if changed.height:
-        _update_current(connection, changed.select(columns), file_id)
-    return new.height, changed.height, compared.height - new.height - changed.height
-
-
-def _update_current(connection: Connection, changed: pl.DataFrame, file_id: int) -> None:
-    c = transfers_current.c
-    statement = (
-        update(transfers_current)
-        .where(and_(*(c[name] == bindparam(f"k_{name}") for name in TRANSFER_KEY)))
-        .values(
-            amount=bindparam("new_amount"),
-            count=bindparam("new_count"),
-            vintage=bindparam("new_vintage"),
-            file_id=bindparam("new_file_id"),
-        )
-    )
-    params = [
-        {
-            **{f"k_{name}": row[name] for name in TRANSFER_KEY},
-            "new_amount": row["amount"],
-            "new_count": row["count"],
-            "new_vintage": row["vintage"],
-            "new_file_id": file_id,
-        }
-        for row in changed.iter_rows(named=True)
-    ]
-    connection.execute(statement, params)
 
 
 def count_rows(connection: Connection, table: Any) -> int:

@@ -77,23 +77,23 @@ _transfer_key_columns = (
     ("currency", String(3)),
 )
 
-#: Every vintage of every bank transfer aggregate ever received (append only).
+#: Every vintage of every bank transfer aggregate ever received (append only), identified
+#: by its key and vintage: no surrogate id, whose index would cost a tenth of a bulk load.
+#: On SQLite both transfer tables are WITHOUT ROWID: the rows live in the key's b-tree
+#: instead of a second one beside it (a tenth less time to load).
 transfer_vintages = Table(
     "transfer_vintages",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    *(Column(name, type_, nullable=False) for name, type_ in _transfer_key_columns),
+    *(Column(name, type_, primary_key=True) for name, type_ in _transfer_key_columns),
     Column("amount", Money(2), nullable=False),
     Column("count", BigInteger, nullable=False),
-    Column("vintage", Integer, nullable=False),
+    Column("vintage", Integer, primary_key=True),
     # No foreign key on the two bulk tables: a per-row check doubles the cost of a large
     # file on PostgreSQL. `file_id` is written in the same transaction as its
     # received_files row, and a test holds that every file_id refers to one.
     Column("file_id", Integer, nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
-    UniqueConstraint(
-        *(name for name, _ in _transfer_key_columns), "vintage", name="uq_transfer_vintages_key"
-    ),
+    sqlite_with_rowid=False,
 )
 
 #: The latest vintage of each transfer key, kept beside the history for fast reads.
@@ -105,6 +105,7 @@ transfers_current = Table(
     Column("count", BigInteger, nullable=False),
     Column("vintage", Integer, nullable=False),
     Column("file_id", Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 #: Rows that failed validation, with the reason and the original row: nothing is dropped.
@@ -128,7 +129,7 @@ job_runs = Table(
     Column("job", String(64), nullable=False),
     Column("started_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime(), nullable=True),
-    Column("status", String(16), nullable=False),  # "running" | "ok" | "failed"
+    Column("status", String(16), nullable=False),  # "running" | "ok" | "failed" | "interrupted"
     Column("rows", Integer, nullable=False, default=0),
     Column("error", Text, nullable=True),
     Column("detail", JSON, nullable=True),
