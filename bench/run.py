@@ -8,6 +8,11 @@ benchmark did not measure is listed as missing. Figures, not assertions: the exi
 
     python bench/run.py            # everything (`make bench`)
     python bench/run.py --quick    # smaller sizes, to try the harness
+    python bench/run.py --only bench.peers bench.fit   # these again, merged into the file
+
+With --only, the figures of the benchmarks run replace theirs in latest.json and the
+others are kept; `measured_at_per_benchmark` says when each benchmark last ran (each
+benchmark's ratios are always measured within one run of it).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import time
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -65,23 +71,43 @@ def verdict(name: str, value: float | None) -> str:
     return "met" if met else "missed"
 
 
+def _previous() -> dict[str, Any]:
+    """The last results file, or nothing (then --only writes just what it ran)."""
+    try:
+        loaded: dict[str, Any] = json.loads(RESULTS.read_text())
+    except (OSError, ValueError):
+        return {}
+    return loaded
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
     parser.add_argument("--only", nargs="+", metavar="MODULE", help="e.g. bench.serve")
     args = parser.parse_args()
+    previous = _previous() if args.only else {}
     figures: dict[str, float] = {}
-    seconds: dict[str, float] = {}
+    seconds: dict[str, float] = dict(previous.get("seconds_per_benchmark", {}))
+    when: dict[str, str] = dict(previous.get("measured_at_per_benchmark", {}))
+    produced: dict[str, list[str]] = dict(previous.get("figures_per_benchmark", {}))
+    kept = set(produced) - set(args.only or ())
+    for name in kept:
+        figures.update(
+            {k: previous["figures"][k] for k in produced[name] if k in previous["figures"]}
+        )
     crashed: list[str] = []
     for name in args.only or MODULES:
         print(f"\n== {name} ==", flush=True)
         started = time.perf_counter()
         try:
-            figures.update(importlib.import_module(name).run(quick=args.quick))
+            measured = importlib.import_module(name).run(quick=args.quick)
+            figures.update(measured)
+            produced[name] = sorted(measured)
         except Exception:
             traceback.print_exc()
             crashed.append(name)
         seconds[name] = round(time.perf_counter() - started, 1)
+        when[name] = datetime.now(UTC).isoformat(timespec="seconds")
     goals = {
         name: {
             "goal": f"{comparison} {threshold}",
@@ -98,6 +124,8 @@ def main() -> int:
                 "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
                 "quick": args.quick,
                 "seconds_per_benchmark": seconds,
+                "measured_at_per_benchmark": when,
+                "figures_per_benchmark": produced,
                 "figures": figures,
                 "goals": goals,
                 "crashed": crashed,
