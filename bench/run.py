@@ -42,6 +42,7 @@ MODULES = (
     "bench.ingest",
     "bench.serve",
     "bench.latency",
+    "bench.load",
 )
 #: Named goals: (comparison, threshold). "<=" and "<" mean lower is better.
 GOALS: dict[str, tuple[str, float]] = {
@@ -56,6 +57,8 @@ GOALS: dict[str, tuple[str, float]] = {
     "ingest_peak_rss_growth_1m_to_10m": ("<=", 1.2),
     "metrics_p99_ms_1000_series": ("<", 100.0),
     "file_to_shock_metric_seconds": ("<", 60.0),
+    "load_errors": ("<=", 0.0),
+    "load_rss_growth": ("<=", 1.2),
 }
 
 

@@ -282,8 +282,8 @@ def run(
     """Measure every size; {"<what>_<median|p99>_ms_<n>_series": ..., ...}. `quick`: the
     1,000-series store only, with short runs (under two minutes in all)."""
     sizes = sizes or ((1000,) if quick else (10, 100, 1000))
-    seconds = seconds or (3.0 if quick else 10.0)
-    loaded_seconds = 12.0 if quick else max(seconds, 30.0)
+    seconds = seconds or (3.0 if quick else 6.0)
+    loaded_seconds = 12.0 if quick else max(seconds, 20.0)
     found: dict[str, float] = {}
     work = Path(tempfile.mkdtemp(prefix="remitwatch-bench-serve-"))
     try:
