@@ -20,6 +20,10 @@ from service.store import IngestOutcome, Store
 
 log = logging.getLogger(__name__)
 
+#: The largest rate document read: a daily file is ~2 KB and a history of every currency
+#: over thirty years ~15 MB. A larger one is refused before it is parsed.
+MAX_RATE_DOCUMENT_BYTES = 32 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class RateDocument:
@@ -66,6 +70,12 @@ def ingest_rate_document(store: Store, document: RateDocument) -> IngestOutcome:
     if store.file_seen(received.sha256):
         return IngestOutcome(name=document.name, status="duplicate")
     try:
+        if len(document.data) > MAX_RATE_DOCUMENT_BYTES:
+            raise RejectedFileError(
+                document.name,
+                f"{len(document.data)} bytes is more than a rate document holds "
+                f"(at most {MAX_RATE_DOCUMENT_BYTES} bytes)",
+            )
         parsed = parse_rate_document(document)
     except RejectedFileError as exc:
         log.warning("%s", exc)

@@ -17,7 +17,13 @@ import polars as pl
 import pycountry
 
 from jobs.errors import RejectedFileError
-from jobs.sources.parsed import ROWS_SHOWN, ParsedTransfers, describe_row_numbers
+from jobs.sources.parsed import (
+    ROWS_SHOWN,
+    ParsedTransfers,
+    describe_columns,
+    describe_row_numbers,
+    shorten,
+)
 from service.store.records import (
     MONEY_DTYPE,
     TRANSFER_COLUMNS,
@@ -30,8 +36,11 @@ FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 #: 1-based data row number (the first row after a CSV header is 1).
 ROW_NUMBER_COLUMN = "row_number"
-#: Digits before the decimal point that `MONEY_DTYPE` and Int64 both hold.
+#: Digits of a count: Int64 holds them.
 _MAX_INTEGER_DIGITS = 18
+#: Digits before the point of an amount: the SQLite store keeps amounts exact as 64-bit
+#: integers of cents, so at most 92,233,720,368,547,758.07.
+_MAX_AMOUNT_DIGITS = 16
 # [0-9], not \d: the regex engine's \d also matches other scripts' digits.
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
@@ -39,6 +48,9 @@ _NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 _BEYOND_CENTS = r"\.[0-9]{2}0*[1-9]"
 _NONZERO_FRACTION = r"\.[0-9]*[1-9]"
 _TOO_MANY_DIGITS = rf"^[+-]?0*[1-9][0-9]{{{_MAX_INTEGER_DIGITS}}}"
+_TOO_MANY_AMOUNT_DIGITS = rf"^[+-]?0*[1-9][0-9]{{{_MAX_AMOUNT_DIGITS}}}"
+#: Year 0 parses in polars but no Python `date` (nor the store's drivers) holds it.
+_YEAR_ZERO = "0000-"
 _DIRECTIONS = ("in", "out")
 _PROBLEM = "__problem"
 _FAILED = "__failed"
@@ -72,7 +84,7 @@ def validate_transfers(
         raise RejectedFileError(
             name,
             f"missing required column(s) {', '.join(missing)}; "
-            f"columns found: {', '.join(raw.columns)}",
+            f"columns found: {describe_columns(raw.columns)}",
         )
     if ROW_NUMBER_COLUMN not in raw.columns:
         raw = raw.with_row_index(ROW_NUMBER_COLUMN, offset=1)
@@ -180,7 +192,8 @@ def as_text(frame: FrameT, name: str) -> FrameT:
             converted.append(pl.when(at_midnight).then(as_date).otherwise(values.cast(pl.String)))
         elif dtype.is_nested() or dtype in (pl.Binary, pl.Object):
             raise RejectedFileError(
-                name, f"column {column!r} has type {dtype}, which cannot be read as text"
+                name,
+                f"column {shorten(column)!r} has type {dtype}, which cannot be read as text",
             )
         else:
             converted.append(values.cast(pl.String))
@@ -232,6 +245,12 @@ def _rules(column: str) -> list[tuple[pl.Expr, str]]:
                 "report_date is not a valid YYYY-MM-DD date ({value!r})",
             )
         )
+        rules.append(
+            (
+                value.str.starts_with(_YEAR_ZERO),
+                "report_date is out of range ({value}; years 0001 to 9999)",
+            )
+        )
     elif column == "country":
         message = "country is not an ISO 3166-1 alpha-2 code ({value!r})"
         rules.append((~value.is_in(_country_codes()), message))
@@ -265,8 +284,8 @@ def _amount_rules(value: pl.Expr) -> list[tuple[pl.Expr, str]]:
             "amount has more than 2 decimal places ({value})",
         ),
         (
-            value.str.contains(_TOO_MANY_DIGITS),
-            f"amount is too large ({{value}}; at most {_MAX_INTEGER_DIGITS} digits before the "
+            value.str.contains(_TOO_MANY_AMOUNT_DIGITS),
+            f"amount is too large ({{value}}; at most {_MAX_AMOUNT_DIGITS} digits before the "
             "point)",
         ),
     ]
@@ -297,7 +316,7 @@ def _column_failures(
         named=True
     ):
         column = next(c for c in TRANSFER_COLUMNS if row[c + _PROBLEM] is not None)
-        value = (row[column] or "").strip()
+        value = shorten((row[column] or "").strip())
         yield QuarantinedRow(
             row_number=row[ROW_NUMBER_COLUMN],
             column=column,

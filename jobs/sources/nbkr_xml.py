@@ -29,6 +29,7 @@ from jobs.sources.parsed import (
     parse_nominal,
     parse_rate_value,
     settle_duplicate_rates,
+    shorten,
 )
 from service.store.records import OfficialRate, QuarantinedRow
 
@@ -48,7 +49,7 @@ def parse_rates_xml(data: bytes, origin: str) -> ParsedRates:
     root = _parse_document(data, origin)
     if root.tag != ROOT_ELEMENT:
         raise RejectedFileError(
-            origin, f"the root element is <{root.tag}>, expected <{ROOT_ELEMENT}>"
+            origin, f"the root element is <{shorten(root.tag)}>, expected <{ROOT_ELEMENT}>"
         )
     rate_date = _file_date(root.get("Date"), origin)
     entries = root.findall(CURRENCY_ELEMENT)
@@ -104,7 +105,7 @@ def _file_date(text: str | None, origin: str) -> date:
         raise RejectedFileError(origin, f"<{ROOT_ELEMENT}> has no Date attribute")
     match = _FILE_DATE.fullmatch(text.strip())
     if match is None:
-        raise RejectedFileError(origin, f"Date={text!r} is not a DD.MM.YYYY date")
+        raise RejectedFileError(origin, f"Date={shorten(text)!r} is not a DD.MM.YYYY date")
     day, month, year = (int(part) for part in match.groups())
     try:
         return date(year, month, day)

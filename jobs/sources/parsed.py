@@ -24,8 +24,18 @@ RATE_DECIMALS = 4
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+_NONZERO_DIGIT = re.compile(r"[1-9]")
 #: How many row numbers a duplicate message lists before it says "and N more".
 ROWS_SHOWN = 10
+#: Digits before the point a rate value may have: the store keeps it exact in 64-bit
+#: minor units (10**-4 som) on SQLite, so at most 922,337,203,685,477.5807.
+RATE_INTEGER_DIGITS = 14
+#: Digits of a nominal: PostgreSQL stores it as a 32-bit INTEGER.
+NOMINAL_DIGITS = 9
+#: Characters of a received value or name quoted in a message; the rest is elided.
+QUOTED_CHARACTERS = 60
+#: Column names listed in a "columns found" message before "and N more".
+COLUMNS_SHOWN = 20
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -73,7 +83,7 @@ def parse_currency_code(text: str | None, column: str) -> str:
     """Return the code if it is three uppercase letters (legacy codes such as BYR included)."""
     code = _present(text, column)
     if not _CURRENCY_CODE.fullmatch(code):
-        raise RateFieldError(column, f"{column} must be 3 uppercase letters ({code!r})")
+        raise RateFieldError(column, f"{column} must be 3 uppercase letters ({shorten(code)!r})")
     return code
 
 
@@ -81,7 +91,12 @@ def parse_nominal(text: str | None, column: str) -> int:
     """Return the nominal (units of the currency the value is quoted for), a positive integer."""
     nominal_text = _present(text, column)
     if not _INTEGER.fullmatch(nominal_text):
-        raise RateFieldError(column, f"{column} is not a whole number ({nominal_text!r})")
+        raise RateFieldError(column, f"{column} is not a whole number ({shorten(nominal_text)!r})")
+    if len(nominal_text.lstrip("+-").lstrip("0")) > NOMINAL_DIGITS:
+        raise RateFieldError(
+            column,
+            f"{column} is too large ({shorten(nominal_text)}; at most {NOMINAL_DIGITS} digits)",
+        )
     nominal = int(nominal_text)
     if nominal <= 0:
         raise RateFieldError(column, f"{column} must be positive ({nominal_text})")
@@ -92,16 +107,23 @@ def parse_rate_value(text: str | None, column: str) -> Decimal:
     """Return som per nominal units exactly as published; a decimal comma or point is accepted."""
     value_text = _present(text, column)
     if not _DECIMAL.fullmatch(value_text):
-        raise RateFieldError(column, f"{column} is not a decimal number ({value_text!r})")
-    value = Decimal(value_text.replace(",", "."))
-    if value <= 0:
-        raise RateFieldError(column, f"{column} must be positive ({value_text})")
-    exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > RATE_DECIMALS:
+        raise RateFieldError(column, f"{column} is not a decimal number ({shorten(value_text)!r})")
+    # Checked on the text: `Decimal` of a million digits is slow and `normalize` overflows.
+    whole, _, fraction = value_text.lstrip("+-").replace(",", ".").partition(".")
+    if len(whole.lstrip("0")) > RATE_INTEGER_DIGITS:
         raise RateFieldError(
-            column, f"{column} has more than {RATE_DECIMALS} decimal places ({value_text})"
+            column,
+            f"{column} is too large ({shorten(value_text)}; at most {RATE_INTEGER_DIGITS} "
+            "digits before the point)",
         )
-    return value
+    if value_text.startswith("-") or not _NONZERO_DIGIT.search(value_text):
+        raise RateFieldError(column, f"{column} must be positive ({shorten(value_text)})")
+    if len(fraction.rstrip("0")) > RATE_DECIMALS:
+        raise RateFieldError(
+            column,
+            f"{column} has more than {RATE_DECIMALS} decimal places ({shorten(value_text)})",
+        )
+    return Decimal(value_text.replace(",", "."))
 
 
 def settle_duplicate_rates(
@@ -145,6 +167,22 @@ def describe_row_numbers(row_numbers: Sequence[int], occurrences: int | None = N
     hidden = (len(ordered) if occurrences is None else occurrences) - min(len(ordered), ROWS_SHOWN)
     if hidden > 0:
         shown += f" and {hidden} more"
+    return shown
+
+
+def shorten(text: str, limit: int = QUOTED_CHARACTERS) -> str:
+    """`text`, or its first `limit` characters and how long it was: hostile values can run
+    to megabytes, and a message is stored, logged and written beside rejected files."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
+
+
+def describe_columns(found: Sequence[str]) -> str:
+    """The column names as a message lists them: quoted, shortened, the first `COLUMNS_SHOWN`."""
+    shown = ", ".join(repr(shorten(str(name))) for name in found[:COLUMNS_SHOWN])
+    if len(found) > COLUMNS_SHOWN:
+        shown += f" and {len(found) - COLUMNS_SHOWN} more"
     return shown
 
 

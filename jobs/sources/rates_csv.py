@@ -16,11 +16,13 @@ from jobs.sources.parsed import (
     ParsedRates,
     RateCandidate,
     RateFieldError,
+    describe_columns,
     parse_currency_code,
     parse_nominal,
     parse_rate_value,
     require_utf8,
     settle_duplicate_rates,
+    shorten,
 )
 from service.store.records import OfficialRate, QuarantinedRow
 
@@ -74,7 +76,7 @@ def _column_positions(header: list[str], origin: str) -> dict[str, int]:
         raise RejectedFileError(
             origin,
             f"missing required column(s) {', '.join(missing)}; "
-            f"columns found: {', '.join(repr(name) for name in header)}",
+            f"columns found: {describe_columns(header)}",
         )
     repeated = [column for column in RATE_HISTORY_COLUMNS if names.count(column) > 1]
     if repeated:
@@ -102,4 +104,4 @@ def _rate_date(text: str | None) -> date:
             return date.fromisoformat(date_text)
         except ValueError:
             pass
-    raise RateFieldError("date", f"date is not a valid YYYY-MM-DD date ({date_text!r})")
+    raise RateFieldError("date", f"date is not a valid YYYY-MM-DD date ({shorten(date_text)!r})")

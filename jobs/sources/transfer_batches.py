@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from jobs.errors import RejectedFileError
-from jobs.sources.csv_chunks import read_text_pieces
+from jobs.sources.csv_chunks import OverlongRecordError, read_text_pieces
 from jobs.sources.parsed import ParsedTransfers
 from jobs.sources.received_checks import require_header_line, require_utf8_source, starts_with
 from jobs.sources.transfer_files import PARQUET_MAGIC, READ_ERRORS, our_columns, polars_reason
@@ -27,6 +27,8 @@ BATCH_ROWS = 100_000
 
 #: Bytes of CSV read per batch for each row of `BATCH_ROWS` (bank rows run ~50 bytes).
 _CSV_BYTES_PER_ROW = 64
+#: What reading a document can raise that means the file, not the job, is at fault.
+_FILE_ERRORS = (*READ_ERRORS, OverlongRecordError)
 _EMPTY_TEXT = pl.DataFrame(
     schema={ROW_NUMBER_COLUMN: pl.Int64, **dict.fromkeys(TRANSFER_COLUMNS, pl.String)}
 )
@@ -59,7 +61,7 @@ class TransferBatches:
                 yield validate_transfers(batch, self.name, repeats)
             if empty:  # no data rows: one empty batch, as the whole-file parser gives
                 yield validate_transfers(_EMPTY_TEXT, self.name, repeats)
-        except READ_ERRORS as error:
+        except _FILE_ERRORS as error:
             raise RejectedFileError(self.name, f"{self.failure}: {polars_reason(error)}") from error
 
 
@@ -89,7 +91,7 @@ def _scan_csv(
         first = next(read_text_pieces(document, chunk_bytes))
     except pl.exceptions.NoDataError as error:
         raise RejectedFileError(name, "the file is empty (no header row)") from error
-    except READ_ERRORS as error:
+    except _FILE_ERRORS as error:
         raise RejectedFileError(name, f"malformed CSV: {polars_reason(error)}") from error
     columns = first.columns
     header = [str(field or "").strip() for field in first.row(0)]

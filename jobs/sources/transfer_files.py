@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from jobs.errors import RejectedFileError
-from jobs.sources.parsed import ParsedTransfers, require_utf8
+from jobs.sources.parsed import ParsedTransfers, describe_columns, require_utf8, shorten
 from jobs.sources.received_checks import require_header_line
 from jobs.validation import ROW_NUMBER_COLUMN, as_text, validate_transfers
 from service.store.records import TRANSFER_COLUMNS
@@ -22,6 +22,8 @@ from service.store.records import TRANSFER_COLUMNS
 PARQUET_MAGIC = b"PAR1"
 # Polars panics (PanicException, a BaseException) on some corrupt Parquet pages: for a
 # received file that is a rejection, not a crash of the job.
+#: Characters of a reader's own message kept in a rejection reason.
+REASON_CHARACTERS = 400
 READ_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
 
 
@@ -99,11 +101,11 @@ def our_columns(found: Sequence[str], name: str, renames: Mapping[str, str]) -> 
         raise RejectedFileError(
             name,
             f"missing required column(s) {', '.join(missing)}{mapped}; "
-            f"columns found: {', '.join(repr(column) for column in found)}",
+            f"columns found: {describe_columns(found)}",
         )
     for ours, indexes in positions.items():
         if len(indexes) > 1:
-            given_as = ", ".join(repr(found[index]) for index in indexes)
+            given_as = describe_columns([found[index] for index in indexes])
             raise RejectedFileError(
                 name, f"column {ours} is given {len(indexes)} times ({given_as})"
             )
@@ -115,8 +117,11 @@ def polars_reason(error: BaseException) -> str:
     message = str(error)
     if "Original error:" in message:
         message = message.rsplit("Original error:", 1)[1]
-        return ": ".join(line.strip(" `") for line in message.splitlines() if line.strip(" `"))
+        lines = (line.strip(" `") for line in message.splitlines() if line.strip(" `"))
+        return shorten(": ".join(lines), REASON_CHARACTERS)
     first_line = next((line.strip() for line in message.splitlines() if line.strip()), "")
+    # Polars quotes the offending field, which in a hostile file can run to megabytes.
+    first_line = shorten(first_line, REASON_CHARACTERS)
     if "more fields than defined" in first_line:
         first_line += " (a row has more fields than the header)"
     return first_line or type(error).__name__
