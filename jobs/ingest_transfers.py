@@ -71,14 +71,21 @@ def _ingest_path(
     report.outcomes.append(outcome)
     if not move:
         return
+    rejected = outcome.status == "rejected"
     try:
-        if outcome.status == "rejected":
+        if rejected:
             inbox.reject(path, settings.paths.rejected, outcome.reason or "rejected")
         else:
             inbox.archive(path, settings.paths.archive)
     except OSError as exc:
         # The store already holds the file; the next run sees its checksum and moves it.
-        report.source_errors.append(f"{path}: ingested but could not be moved: {exc}")
+        folder = settings.paths.rejected if rejected else settings.paths.archive
+        error = (
+            f"{path}: recorded as {outcome.status} but not moved to {folder} "
+            f"({exc.strerror or exc}); it stays in the inbox and the next run moves it"
+        )
+        log.error("%s", error)
+        report.source_errors.append(error)
 
 
 def _ingest_url(store: Store, settings: Settings, url: str, report: IngestReport) -> None:

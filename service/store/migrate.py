@@ -1,14 +1,26 @@
-"""Run the Alembic migrations kept beside the schema."""
+"""Run the Alembic migrations kept beside the schema, all of them in one transaction.
+
+PostgreSQL runs DDL in transactions. SQLite can too, but Python's sqlite3 driver does
+not open a transaction before DDL statements, so a migration killed half-way left some
+tables created and no revision recorded, and the next upgrade failed ("table ... already
+exists"). On SQLite the migrations therefore run on a connection of their own whose
+transactions are opened explicitly (`BEGIN IMMEDIATE`, the SQLAlchemy recipe for
+pysqlite): an interrupted upgrade leaves the schema as it was before it started.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from importlib import resources
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, event
+
+from service.store.engine import make_engine
 
 
 def _alembic_config(engine: Engine) -> Config:
@@ -19,8 +31,13 @@ def _alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the store's schema to `revision` (idempotent)."""
-    command.upgrade(_alembic_config(engine), revision)
+    """Bring the store's schema to `revision` (idempotent), all or nothing."""
+    migrating = _transactional_sqlite(engine)
+    try:
+        command.upgrade(_alembic_config(migrating or engine), revision)
+    finally:
+        if migrating is not None:
+            migrating.dispose()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -30,3 +47,24 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+
+
+def _transactional_sqlite(engine: Engine) -> Engine | None:
+    """An engine on the same SQLite file whose transactions cover DDL; None for other
+    databases (and for an in-memory one, which only its own engine can see)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    migrating = make_engine(url.render_as_string(hide_password=False))
+    event.listen(migrating, "connect", _driver_leaves_transactions_to_us)
+    event.listen(migrating, "begin", _begin_immediate)
+    return migrating
+
+
+def _driver_leaves_transactions_to_us(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection: Connection) -> None:
+    # IMMEDIATE takes the write lock now: no other writer can slip in between two steps.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
