@@ -89,15 +89,12 @@ def main() -> int:
     parser.add_argument("--only", nargs="+", metavar="MODULE", help="e.g. bench.serve")
     args = parser.parse_args()
     previous = _previous() if args.only else {}
-    figures: dict[str, float] = {}
+    figures: dict[str, float] = dict(previous.get("figures", {}))
     seconds: dict[str, float] = dict(previous.get("seconds_per_benchmark", {}))
-    when: dict[str, str] = dict(previous.get("measured_at_per_benchmark", {}))
+    stamp = str(previous.get("measured_at", ""))
+    when: dict[str, str] = dict.fromkeys(seconds, stamp)
+    when |= previous.get("measured_at_per_benchmark", {})
     produced: dict[str, list[str]] = dict(previous.get("figures_per_benchmark", {}))
-    kept = set(produced) - set(args.only or ())
-    for name in kept:
-        figures.update(
-            {k: previous["figures"][k] for k in produced[name] if k in previous["figures"]}
-        )
     crashed: list[str] = []
     for name in args.only or MODULES:
         print(f"\n== {name} ==", flush=True)
