@@ -10,6 +10,7 @@ pysqlite): an interrupted upgrade leaves the schema as it was before it started.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from importlib import resources
 from typing import Any
@@ -23,9 +24,14 @@ from sqlalchemy import Connection, Engine, event
 from service.store.engine import make_engine
 
 
-def _alembic_config(engine: Engine) -> Config:
+def _config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("service.store") / "migrations"))
+    return cfg
+
+
+def _alembic_config(engine: Engine) -> Config:
+    cfg = _config()
     cfg.attributes["engine"] = engine
     return cfg
 
@@ -46,7 +52,14 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    """The newest revision this code knows (the same for every store)."""
+    return _head()
+
+
+@functools.cache
+def _head() -> str | None:
+    # Read from the migration scripts once per process: /readyz asks on every probe.
+    return ScriptDirectory.from_config(_config()).get_current_head()
 
 
 def _transactional_sqlite(engine: Engine) -> Engine | None:
