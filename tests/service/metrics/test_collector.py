@@ -5,17 +5,14 @@ from __future__ import annotations
 import math
 import shutil
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import event
 
 from jobs.fx import fx_stability_of
 from jobs.job_run import run_recorded
@@ -350,19 +347,6 @@ def test_jobs_events_ingest_and_freshness_equal_the_store(fitted_sample: FittedS
 
 def _usd_rate(samples: Samples) -> float:
     return one(samples, "remitwatch_fx_rate_som", currency="USD")
-
-
-@pytest.fixture
-def statements(fitted_sample: FittedSample) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        seen.append(str(args[2]))
-
-    engine = fitted_sample.store.engine
-    event.listen(engine, "before_cursor_execute", count)
-    yield seen
-    event.remove(engine, "before_cursor_execute", count)
 
 
 def test_scrapes_within_cache_seconds_reuse_one_read(

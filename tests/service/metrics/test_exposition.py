@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import event
 
 from service.metrics import CATALOGUE, make_registry, render
 from service.metrics.exposition import family_texts, join_in_catalogue_order
@@ -57,19 +54,6 @@ def _families(text: str) -> dict[str, list[str]]:
             assert line.startswith(family), f"{line} outside its family"
             found[current].append(line)
     return found
-
-
-@pytest.fixture
-def statements(fitted_sample: FittedSample) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        seen.append(str(args[2]))
-
-    engine = fitted_sample.store.engine
-    event.listen(engine, "before_cursor_execute", count)
-    yield seen
-    event.remove(engine, "before_cursor_execute", count)
 
 
 def test_the_cached_text_is_that_of_every_family_formatted_now(
