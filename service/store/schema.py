@@ -167,6 +167,21 @@ observations = Table(
     Column("value", Float, nullable=False),
 )
 
+#: Per series, what list_series answers, kept up to date by every write of observations
+#: (series.refresh_stats) so that listing never aggregates the observations: the number of
+#: periods, of rows (vintages: it grows with every write, which is what readers' caches
+#: compare), the first and last period and the newest vintage.
+series_stats = Table(
+    "series_stats",
+    metadata,
+    Column("series_id", Integer, ForeignKey("series.id"), primary_key=True),
+    Column("periods", Integer, nullable=False),
+    Column("vintages", Integer, nullable=False),
+    Column("first_period", Date, nullable=False),
+    Column("last_period", Date, nullable=False),
+    Column("last_vintage_at", UtcDateTime(), nullable=False),
+)
+
 #: One fit of one model: what was fitted (spec, parameters) and how it went.
 model_runs = Table(
     "model_runs",

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import polars as pl
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
+from service.store import series_stats as stats
 from service.store.bulk import bulk_insert
 from service.store.records import OBSERVATION_SCHEMA, SeriesSpec
-from service.store.schema import observations, series
+from service.store.schema import observations, series, series_stats
+from service.store.series_cache import SeriesFrames
 
 #: Values closer than this are the same observation (USD rounded to cents, rates to 1e-6).
 _SAME_VALUE = 1e-9
@@ -99,8 +101,10 @@ def write_observations(
     frame: pl.DataFrame,
     vintage_at: datetime,
 ) -> SeriesWriteOutcome:
-    """Write derived values (OBSERVATION_SCHEMA); only new or changed values become vintages."""
+    """Write derived values (OBSERVATION_SCHEMA); only new or changed values become vintages.
+    The series' series_stats rows are refreshed in the same transaction."""
     ids = ensure_series(connection, specs)
+    stats.lock_series(connection, [ids[spec.key] for spec in specs])
     id_frame = pl.DataFrame(
         {"key": list(ids), "series_id": list(ids.values())},
         schema={"key": pl.String(), "series_id": pl.Int64()},
@@ -121,6 +125,7 @@ def write_observations(
             vintage_at=pl.lit(vintage_at, pl.Datetime("us", "UTC")),
         ),
     )
+    stats.refresh(connection, fresh["series_id"].unique().to_list())
     return SeriesWriteOutcome(new_vintages=fresh.height, unchanged=compared.height - fresh.height)
 
 
@@ -136,24 +141,22 @@ def _spec(row: object) -> SeriesSpec:
 
 
 def list_series(connection: Connection) -> list[SeriesSummary]:
-    stats = (
-        select(
-            observations.c.series_id,
-            func.count(func.distinct(observations.c.period)).label("n"),
-            func.min(observations.c.period).label("first"),
-            func.max(observations.c.period).label("last"),
-            func.max(observations.c.vintage_at).label("vintage"),
-        )
-        .group_by(observations.c.series_id)
-        .subquery()
-    )
+    """Every series with its figures from series_stats (zeros before its first value)."""
+    st = series_stats.c
     rows = connection.execute(
-        select(series, stats.c.n, stats.c.first, stats.c.last, stats.c.vintage)
-        .outerjoin(stats, stats.c.series_id == series.c.id)
+        select(series, st.periods, st.first_period, st.last_period, st.last_vintage_at)
+        .select_from(series.outerjoin(series_stats, st.series_id == series.c.id))
         .order_by(series.c.key)
     )
     return [
-        SeriesSummary(_spec(row), int(row.n or 0), row.first, row.last, row.vintage) for row in rows
+        SeriesSummary(
+            _spec(row),
+            int(row.periods or 0),
+            row.first_period,
+            row.last_period,
+            row.last_vintage_at,
+        )
+        for row in rows
     ]
 
 
@@ -162,29 +165,44 @@ def find_series(connection: Connection, key: str) -> SeriesSpec | None:
     return None if row is None else _spec(row)
 
 
+def _every_vintage(connection: Connection, series_id: int) -> pl.DataFrame:
+    """All observation rows of a series, oldest vintage first: SERIES_READ_SCHEMA."""
+    o = observations.c
+    rows = connection.execute(
+        select(o.period, o.value, o.vintage_at).where(o.series_id == series_id)
+    )
+    frame = pl.DataFrame(list(rows), schema=SERIES_READ_SCHEMA, orient="row")
+    return frame.sort("vintage_at", maintain_order=True)
+
+
 def observations_as_of(
     connection: Connection,
     key: str,
     as_of: datetime | None = None,
     start: date | None = None,
     end: date | None = None,
+    frames: SeriesFrames | None = None,
 ) -> pl.DataFrame:
-    """The series as it was known at `as_of` (now if None): SERIES_READ_SCHEMA, by period."""
-    query = (
-        select(observations.c.period, observations.c.value, observations.c.vintage_at)
-        .join(series, series.c.id == observations.c.series_id)
-        .where(series.c.key == key)
-    )
+    """The series as it was known at `as_of` (now if None): SERIES_READ_SCHEMA, by period;
+    empty for an unknown series. With `frames`, the series' rows are read from the store
+    only when its number of rows changed since they were last read."""
+    found = stats.vintages_of(connection, key)
+    if found is None:
+        return pl.DataFrame(schema=SERIES_READ_SCHEMA)
+    series_id, vintages = found
+    frame = None if frames is None else frames.get(series_id, vintages)
+    if frame is None:
+        frame = _every_vintage(connection, series_id)
+        if frames is not None:
+            frames.put(series_id, frame.height, frame)
     if as_of is not None:
-        query = query.where(observations.c.vintage_at <= as_of)
+        frame = frame.filter(pl.col("vintage_at") <= as_of)
     if start is not None:
-        query = query.where(observations.c.period >= start)
+        frame = frame.filter(pl.col("period") >= start)
     if end is not None:
-        query = query.where(observations.c.period <= end)
-    frame = pl.DataFrame(list(connection.execute(query)), schema=SERIES_READ_SCHEMA, orient="row")
+        frame = frame.filter(pl.col("period") <= end)
     return (
-        frame.sort("vintage_at")
-        .group_by("period")
+        frame.group_by("period")
         .agg(pl.col("value").last(), pl.col("vintage_at").last())
         .sort("period")
     )

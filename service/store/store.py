@@ -13,7 +13,7 @@ import polars as pl
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.store import migrate, model_results, raw, reads, requests, runs, snapshot
+from service.store import migrate, model_results, raw, reads, requests, runs, series_stats, snapshot
 from service.store import series as series_layer
 from service.store.engine import StoreError, db_reason, make_engine, masked
 from service.store.leader import LeaderLock
@@ -24,6 +24,7 @@ from service.store.records import (
     ReceivedFile,
     SeriesSpec,
 )
+from service.store.series_cache import SeriesFrames
 from service.store.snapshot_records import MetricsSnapshot
 from service.store.snapshot_token import ChangeToken, read_change_token
 
@@ -33,6 +34,8 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        #: Series read recently, reused while unchanged (see service.store.series_cache).
+        self.series_frames = SeriesFrames()
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -158,6 +161,12 @@ class Store:
         with self.engine.connect() as connection:
             return series_layer.find_series(connection, key)
 
+    def series_version(self, key: str) -> tuple[int, int] | None:
+        """(series id, number of observation rows) of series `key`, None if unknown. The
+        number grows with every write of the series: equal numbers, equal observations."""
+        with self.engine.connect() as connection:
+            return series_stats.vintages_of(connection, key)
+
     def series_as_of(
         self,
         key: str,
@@ -166,7 +175,9 @@ class Store:
         end: date | None = None,
     ) -> pl.DataFrame:
         with self.engine.connect() as connection:
-            return series_layer.observations_as_of(connection, key, as_of, start, end)
+            return series_layer.observations_as_of(
+                connection, key, as_of, start, end, self.series_frames
+            )
 
     # -- job runs and watermarks -------------------------------------------------
     def start_run(self, job: str, liveness_lock: str | None = None) -> int:
