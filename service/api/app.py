@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from config import Settings
 from service.api.auth import SCOPE_KEY
+from service.api.body_cache import BodyCache
 from service.api.docs import install_docs
 from service.api.errors import install_error_handlers
 from service.api.limits import RequestLimits
@@ -116,6 +117,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.body_cache = BodyCache()
     app.state.metrics_registry = make_registry(store, settings)
     install_error_handlers(app)
     app.add_middleware(

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from config import Settings
+from service.api.body_cache import BodyCache
 from service.store import Store
 
 
@@ -22,5 +23,12 @@ def get_store(request: Request) -> Store:
     return store
 
 
+def get_body_cache(request: Request) -> BodyCache:
+    cache = request.app.state.body_cache
+    assert isinstance(cache, BodyCache)
+    return cache
+
+
+BodyCacheDep = Annotated[BodyCache, Depends(get_body_cache)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from service.api.auth import ReadAccess
-from service.api.deps import SettingsDep, StoreDep
+from service.api.deps import BodyCacheDep, SettingsDep, StoreDep
 from service.api.errors import invalid
 from service.api.queries import ObservationQuery, SeriesQuery, page_of
 from service.api.schemas import ErrorBody, Observation, ObservationPage, SeriesItem, SeriesPage
@@ -41,16 +41,12 @@ def unknown_series(key: str) -> HTTPException:
     return HTTPException(404, f"unknown series {key!r}: GET /api/v1/series lists the keys")
 
 
-def _csv(rows: list[dict[str, Any]], key: str) -> Response:
+def _csv(rows: list[dict[str, Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["period", "value"])
     writer.writerows([row["period"].isoformat(), repr(float(row["value"]))] for row in rows)
-    return Response(
-        buffer.getvalue(),
-        media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{key}.csv"'},
-    )
+    return buffer.getvalue().encode()
 
 
 @router.get(
@@ -68,7 +64,8 @@ def observations(
     caller: ReadAccess,
     store: StoreDep,
     settings: SettingsDep,
-) -> Any:
+    bodies: BodyCacheDep,
+) -> Response:
     """The values of series `key` by period (USD, or som per unit for fx series) with
     when each became known. With `as_of`, the values as they were known at that moment
     (later corrections left out)."""
@@ -76,18 +73,36 @@ def observations(
     if start is not None and end is not None and start > end:
         raise invalid("query", "start", f"start must not be after end ({end})", str(start))
     page = page_of(query, settings)
-    if store.find_series(key) is None:
+    version = store.series_version(key)
+    if version is None:
         raise unknown_series(key)
-    frame = store.series_as_of(key, query.as_of, start, end)
-    rows = frame.slice(page.offset, page.limit).to_dicts()
+    # The answer depends on the series' rows (their number names them) and the query.
+    name = ("observations", version, query.output, query.as_of, start, end, page.offset, page.limit)
+    body = bodies.get(name)
+    if body is None:
+        frame = store.series_as_of(key, query.as_of, start, end)
+        rows = frame.slice(page.offset, page.limit).to_dicts()
+        if query.output == "csv":
+            body = _csv(rows)
+        else:
+            items = [Observation.model_validate(row) for row in rows]
+            body = (
+                ObservationPage(
+                    series=key,
+                    as_of=query.as_of,
+                    items=items,
+                    limit=page.limit,
+                    offset=page.offset,
+                    count=len(items),
+                )
+                .model_dump_json()
+                .encode()
+            )
+        bodies.put(name, body)
     if query.output == "csv":
-        return _csv(rows, key)
-    items = [Observation.model_validate(row) for row in rows]
-    return ObservationPage(
-        series=key,
-        as_of=query.as_of,
-        items=items,
-        limit=page.limit,
-        offset=page.offset,
-        count=len(items),
-    )
+        return Response(
+            body,
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{key}.csv"'},
+        )
+    return Response(body, media_type="application/json")
