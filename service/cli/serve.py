@@ -58,6 +58,8 @@ def _run_api(state: CliContext, host: str | None, port: int | None) -> None:
         host=address,
         port=port or settings.api.port,
         log_config=None,  # our handlers and format (text or JSON lines)
+        loop="uvloop",
+        http="httptools",
         timeout_graceful_shutdown=10,
     )
     uvicorn.Server(config).run()
