@@ -10,6 +10,8 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from jobs.sources.regular_file import open_no_follow
+
 log = logging.getLogger(__name__)
 
 #: Names that are still being written or are not reports at all.
@@ -120,11 +122,12 @@ def _move(path: Path, target: Path) -> None:
             raise
     partial = _partial_name(target)
     try:
-        with path.open("rb") as source, partial.open("wb") as sink:
+        # Never through a symlink swapped in since the file was read: OSError instead.
+        with open_no_follow(path) as source, partial.open("wb") as sink:
             shutil.copyfileobj(source, sink, _COPY_CHUNK_BYTES)
             sink.flush()
             os.fsync(sink.fileno())
-        shutil.copystat(path, partial)
+        shutil.copystat(path, partial, follow_symlinks=False)
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from jobs.errors import SourceError
+from jobs.sources.regular_file import open_regular_file
 from service.store import ReceivedFile
 
 #: Bytes hashed at once when a file is fingerprinted from disk.
@@ -19,18 +20,21 @@ def fingerprint(name: str, source: str, data: bytes) -> ReceivedFile:
 
 
 def read_bytes(path: Path) -> bytes:
+    """The file's bytes; a symlink or anything but a regular file is refused (`SourceError`)."""
     try:
-        return path.read_bytes()
+        with open_regular_file(path) as file:
+            return file.read()
     except OSError as exc:
         raise SourceError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
 
 
 def fingerprint_file(name: str, source: str, path: Path) -> ReceivedFile:
-    """`fingerprint` of a file on disk, read in chunks rather than into memory whole."""
+    """`fingerprint` of a file on disk, read in chunks rather than into memory whole; a
+    symlink or anything but a regular file is refused (`SourceError`), never followed."""
     digest = hashlib.sha256()
     size = 0
     try:
-        with path.open("rb") as file:
+        with open_regular_file(path) as file:
             while chunk := file.read(_CHUNK_BYTES):
                 digest.update(chunk)
                 size += len(chunk)

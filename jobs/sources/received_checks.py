@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jobs.errors import RejectedFileError
 from jobs.sources.parsed import UTF8_BOM, require_utf8
+from jobs.sources.regular_file import open_regular_file
 
 #: Bytes read at once from a file on disk.
 CHUNK_BYTES = 16 * 1024 * 1024
@@ -18,12 +19,13 @@ _UTF8_TAIL = 3
 
 
 def chunks(document: bytes | Path, size: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """The document's bytes in order, `size` at a time."""
+    """The document's bytes in order, `size` at a time; a path is opened without following
+    a symlink (`SourceError` for one, or for anything but a regular file)."""
     if isinstance(document, bytes):
         for start in range(0, len(document), size):
             yield document[start : start + size]
         return
-    with document.open("rb") as file:
+    with open_regular_file(document) as file:
         while chunk := file.read(size):
             yield chunk
 

@@ -11,6 +11,7 @@ import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
@@ -18,6 +19,7 @@ from jobs.errors import RejectedFileError
 from jobs.sources.csv_chunks import OverlongRecordError, read_text_pieces
 from jobs.sources.parsed import ParsedTransfers
 from jobs.sources.received_checks import require_header_line, require_utf8_source, starts_with
+from jobs.sources.regular_file import open_regular_file
 from jobs.sources.transfer_files import PARQUET_MAGIC, READ_ERRORS, our_columns, polars_reason
 from jobs.validation import ROW_NUMBER_COLUMN, as_text, repeated_key_groups, validate_transfers
 from service.store.records import TRANSFER_COLUMNS
@@ -75,8 +77,7 @@ def open_transfer_batches(
     raises `RejectedFileError`."""
     renames = dict(column_map or {})
     if starts_with(document, PARQUET_MAGIC):
-        source = document if isinstance(document, Path) else io.BytesIO(document)
-        text = _scan_parquet(source, name, renames, batch_rows)
+        text = _scan_parquet(document, name, renames, batch_rows)
         return TransferBatches(name=name, text=text, failure="not a readable Parquet file")
     text = _scan_csv(document, name, renames, batch_rows * _CSV_BYTES_PER_ROW)
     return TransferBatches(name=name, text=text, failure="malformed CSV")
@@ -111,23 +112,38 @@ def _scan_csv(
     return text
 
 
+def _open_parquet(document: Document) -> BinaryIO:
+    # Polars reads an open file through its descriptor, in pieces, as it reads a path; a
+    # path would be opened by polars itself, following a symlink swapped in.
+    return open_regular_file(document) if isinstance(document, Path) else io.BytesIO(document)
+
+
+def _parquet_text(
+    source: BinaryIO, name: str, found: list[str], positions: Mapping[str, int]
+) -> pl.LazyFrame:
+    table = pl.scan_parquet(source).select(found[index] for index in positions.values())
+    renamed = table.rename({found[index]: ours for ours, index in positions.items()})
+    numbered = as_text(renamed, name).with_row_index(ROW_NUMBER_COLUMN, offset=1)
+    return numbered.select(pl.col(ROW_NUMBER_COLUMN).cast(pl.Int64), *TRANSFER_COLUMNS)
+
+
 def _scan_parquet(
-    source: Path | io.BytesIO, name: str, renames: Mapping[str, str], batch_rows: int
+    document: Document, name: str, renames: Mapping[str, str], batch_rows: int
 ) -> Callable[[], Iterator[pl.DataFrame]]:
     try:
-        found = list(pl.read_parquet_schema(source))
-        positions = our_columns(found, name, renames)
-        if isinstance(source, io.BytesIO):
+        with _open_parquet(document) as source:
+            found = list(pl.read_parquet_schema(source))
+            positions = our_columns(found, name, renames)
             source.seek(0)
-        table = pl.scan_parquet(source).select(found[index] for index in positions.values())
-        renamed = table.rename({found[index]: ours for ours, index in positions.items()})
-        numbered = as_text(renamed, name).with_row_index(ROW_NUMBER_COLUMN, offset=1)
+            _parquet_text(source, name, found, positions)  # column types checked on opening
     except READ_ERRORS as error:
         reason = polars_reason(error)
         raise RejectedFileError(name, f"not a readable Parquet file: {reason}") from error
-    ours = numbered.select(pl.col(ROW_NUMBER_COLUMN).cast(pl.Int64), *TRANSFER_COLUMNS)
 
     def text() -> Iterator[pl.DataFrame]:
-        yield from ours.collect_batches(chunk_size=batch_rows)
+        with _open_parquet(document) as source:
+            yield from _parquet_text(source, name, found, positions).collect_batches(
+                chunk_size=batch_rows
+            )
 
     return text
