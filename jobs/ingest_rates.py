@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +15,9 @@ from jobs.refresh_series import refresh_series
 from jobs.report import IngestReport
 from jobs.sources.http import fetch, is_http_url
 from jobs.sources.nbkr_xml import parse_rates_xml
-from jobs.sources.parsed import ParsedRates
+from jobs.sources.parsed import ParsedRates, shorten
 from jobs.sources.rates_csv import parse_rates_history_csv
+from jobs.sources.wide_unicode import WideEncoding, wide_encoding
 from service.store import IngestOutcome, Store
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 #: The largest rate document read: a daily file is ~2 KB and a history of every currency
 #: over thirty years ~15 MB. A larger one is refused before it is parsed.
 MAX_RATE_DOCUMENT_BYTES = 32 * 1024 * 1024
+_XML_ENCODING = re.compile(r"""<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
+_UTF16_NAMES = frozenset({"utf-16", "utf-16le", "utf-16be", "utf16"})
 
 
 @dataclass(frozen=True)
@@ -58,11 +62,41 @@ def _load(source: str, settings: Settings) -> RateDocument:
 
 
 def parse_rate_document(document: RateDocument) -> ParsedRates:
-    """XML when the content starts with '<', else the history CSV."""
+    """XML when the content starts with '<' (UTF-8, windows-1251 or UTF-16), else the
+    history CSV (UTF-8)."""
+    wide = wide_encoding(document.data)
+    if wide is not None:
+        return _parse_wide(document, wide)
     head = document.data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head == b"<":
         return parse_rates_xml(document.data, document.name)
     return parse_rates_history_csv(document.data, document.name)
+
+
+def _parse_wide(document: RateDocument, wide: WideEncoding) -> ParsedRates:
+    """A document in UTF-16 or UTF-32: UTF-16 XML is read (every XML parser must, and
+    expat decodes it from the bytes under the same DTD and entity refusals); anything
+    else is refused with the encoding named, rather than misread as CSV."""
+    text = wide.text_start(document.data)
+    if not text.lstrip().startswith("<"):
+        raise RejectedFileError(
+            document.name, f"{wide.describe()}; the rate history CSV is expected in UTF-8"
+        )
+    if wide.name.startswith("UTF-32"):
+        raise RejectedFileError(
+            document.name,
+            f"{wide.describe()}; the NBKR rate XML is expected in windows-1251 or UTF-8 "
+            "(UTF-16 is read too)",
+        )
+    declared = _XML_ENCODING.match(text.lstrip())
+    if declared and declared.group(1).strip().lower() not in _UTF16_NAMES:
+        raise RejectedFileError(
+            document.name,
+            f"{wide.describe()}, but its XML declaration says "
+            f"encoding={shorten(declared.group(1))!r}; save it again in the encoding it "
+            "declares (NBKR rate XML is windows-1251 or UTF-8)",
+        )
+    return parse_rates_xml(document.data, document.name)
 
 
 def ingest_rate_document(store: Store, document: RateDocument) -> IngestOutcome:

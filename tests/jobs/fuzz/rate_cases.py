@@ -8,6 +8,7 @@ from tests.jobs.fuzz.case import DocumentCase, Quarantined, bytes_file, text_fil
 
 DECLARATION = '<?xml version="1.0" encoding="windows-1251"?>\n'
 CSV_HEADER = "date,currency,nominal,value\n"
+UTF16_DECLARATION = '<?xml version="1.0" encoding="utf-16"?>\n'
 BIG_BYTES = 100 * 1024 * 1024
 
 BILLION_LAUGHS = (
@@ -129,6 +130,43 @@ RATE_CASES: tuple[DocumentCase, ...] = (
         + xml(currency("USD"), declaration='<?xml version="1.0" encoding="utf-8"?>\n').encode(),
         "ingested",
         rows_new=1,
+    ),
+    _xml_case(
+        "xml-utf16-with-bom",
+        xml(currency("USD"), declaration=UTF16_DECLARATION).encode("utf-16"),
+        "ingested",
+        rows_new=1,
+    ),
+    _xml_case(
+        "xml-utf16be-without-bom",
+        xml(currency("USD"), declaration=UTF16_DECLARATION).encode("utf-16-be"),
+        "ingested",
+        rows_new=1,
+    ),
+    _xml_case(
+        "xml-utf16-declared-windows-1251",
+        xml(currency("USD")).encode("utf-16"),
+        "rejected",
+        reason="UTF-16LE encoded (byte-order mark FF FE), but its XML declaration says "
+        "encoding='windows-1251'; save it again in the encoding it declares",
+    ),
+    _xml_case(
+        "xml-utf32-with-bom",
+        xml(currency("USD"), declaration='<?xml version="1.0" encoding="utf-32"?>\n').encode(
+            "utf-32"
+        ),
+        "rejected",
+        reason="UTF-32LE encoded (byte-order mark FF FE 00 00); the NBKR rate XML is expected "
+        "in windows-1251 or UTF-8",
+    ),
+    DocumentCase(
+        "rates-csv-utf16-with-bom",
+        "rates",
+        "history_utf16.csv",
+        text_file(CSV_HEADER + "2024-05-02,USD,1,87.45\n", "utf-16"),
+        "rejected",
+        reason="UTF-16LE encoded (byte-order mark FF FE); "
+        "the rate history CSV is expected in UTF-8",
     ),
     _xml_case(
         "xml-huge-numbers",
