@@ -44,7 +44,10 @@ def ingest_transfer_document(
     else:
         received = fingerprint(name, "transfers", document)
     if store.file_seen(received.sha256):
-        return IngestOutcome(name=name, status="duplicate")
+        # A rejected file whose move to rejected/ failed comes back: say why it was refused.
+        return IngestOutcome(
+            name=name, status="duplicate", reason=store.recorded_refusal(received.sha256)
+        )
     try:
         opened = open_transfer_batches(document, name, column_map, batch_rows)
         # A line found malformed in a later batch rolls the whole file back.
@@ -71,10 +74,12 @@ def _ingest_path(
     report.outcomes.append(outcome)
     if not move:
         return
-    rejected = outcome.status == "rejected"
+    # A duplicate with a reason is a copy of a rejected file: it goes to rejected/ too.
+    reason = outcome.reason
+    rejected = outcome.status == "rejected" or reason is not None
     try:
         if rejected:
-            inbox.reject(path, settings.paths.rejected, outcome.reason or "rejected")
+            inbox.reject(path, settings.paths.rejected, reason or "rejected")
         else:
             inbox.archive(path, settings.paths.archive)
     except OSError as exc:

@@ -23,6 +23,12 @@ def echo_report(report: IngestReport) -> None:
                 f"{outcome.rows_corrected} corrected (new vintage), "
                 f"{outcome.rows_unchanged} unchanged, {outcome.rows_quarantined} quarantined"
             )
+        elif outcome.status == "duplicate" and outcome.reason:
+            click.echo(
+                f"{outcome.name}: already received (same bytes) and REJECTED then: "
+                f"{outcome.reason}",
+                err=True,
+            )
         elif outcome.status == "duplicate":
             click.echo(f"{outcome.name}: already received (same bytes); nothing changed")
         else:

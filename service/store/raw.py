@@ -38,6 +38,18 @@ def file_seen(connection: Connection, sha256: str) -> bool:
     return found is not None
 
 
+def recorded_refusal(connection: Connection, sha256: str) -> str | None:
+    """The reason recorded for the file with this checksum if it was rejected, else None."""
+    found = connection.execute(
+        select(received_files.c.status, received_files.c.reason).where(
+            received_files.c.sha256 == sha256
+        )
+    ).first()
+    if found is None or found.status != "rejected":
+        return None
+    return str(found.reason or "rejected")
+
+
 def _record_file(
     connection: Connection, file: ReceivedFile, outcome: IngestOutcome, at: datetime
 ) -> int:

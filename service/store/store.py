@@ -85,6 +85,11 @@ class Store:
         with self.engine.connect() as connection:
             return raw.file_seen(connection, sha256)
 
+    def recorded_refusal(self, sha256: str) -> str | None:
+        """Why the file with this checksum was rejected, or None (never seen, or taken)."""
+        with self.engine.connect() as connection:
+            return raw.recorded_refusal(connection, sha256)
+
     def ingest_rates_file(
         self,
         file: ReceivedFile,

@@ -84,7 +84,16 @@ def test_a_full_rejected_folder_leaves_neither_the_file_nor_its_reason_there(
         assert str(refused) in error and "No space left on device" in error, error
         assert files_under(rejected) == [], "a partial copy or a lone .reason was left"
         assert refused.exists()
-        assert [state for _, state, _ in received(store, sha256(refused))] == ["rejected"]
+        digest = sha256(refused)
+        assert [state for _, state, _ in received(store, digest)] == ["rejected"]
+
+        resize(rejected, "4m")  # the operator frees space
+        assert _watch_inbox(store, settings)[0] == "ok"
+        # Its checksum is recorded, yet it goes to rejected/ with its reason, not to the archive.
+        moved, reason = files_under(rejected)
+        assert sha256(moved) == digest and reason.name == "garbage.csv.reason"
+        assert reason.read_text().startswith("not UTF-8"), reason.read_text()
+        assert not refused.exists() and files_under(settings.paths.archive) == []
 
 
 def test_a_read_only_inbox_keeps_the_file_there_and_the_archive_clean(
