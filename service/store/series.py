@@ -165,14 +165,41 @@ def find_series(connection: Connection, key: str) -> SeriesSpec | None:
     return None if row is None else _spec(row)
 
 
-def _every_vintage(connection: Connection, series_id: int) -> pl.DataFrame:
-    """All observation rows of a series, oldest vintage first: SERIES_READ_SCHEMA."""
+def _every_vintage(
+    connection: Connection, series_id: int, after: datetime | None = None
+) -> pl.DataFrame:
+    """The observation rows of a series (only those of vintages after `after`), oldest
+    vintage first: SERIES_READ_SCHEMA."""
     o = observations.c
-    rows = connection.execute(
-        select(o.period, o.value, o.vintage_at).where(o.series_id == series_id)
-    )
-    frame = pl.DataFrame(list(rows), schema=SERIES_READ_SCHEMA, orient="row")
+    query = select(o.period, o.value, o.vintage_at).where(o.series_id == series_id)
+    if after is not None:
+        query = query.where(o.vintage_at > after)
+    frame = pl.DataFrame(list(connection.execute(query)), schema=SERIES_READ_SCHEMA, orient="row")
     return frame.sort("vintage_at", maintain_order=True)
+
+
+def _read_through(
+    connection: Connection, series_id: int, vintages: int, frames: SeriesFrames
+) -> pl.DataFrame:
+    """The rows of a series from `frames` if held at `vintages` rows, else read (only the
+    newer vintages when they account for every new row) and held."""
+    frame = frames.get(series_id, vintages)
+    if frame is not None:
+        return frame
+    with frames.loading(series_id):
+        frame = frames.get(series_id, vintages)  # read by another reader meanwhile
+        if frame is not None:
+            return frame
+        held = frames.held(series_id)
+        frame, appended = None, False
+        if held is not None and held.height:
+            newer = _every_vintage(connection, series_id, after=held["vintage_at"].max())  # type: ignore[arg-type]
+            if held.height + newer.height == vintages:
+                frame, appended = pl.concat([held, newer]), True
+        if frame is None:
+            frame = _every_vintage(connection, series_id)
+        frames.put(series_id, frame.height, frame, appended)
+        return frame
 
 
 def observations_as_of(
@@ -190,11 +217,10 @@ def observations_as_of(
     if found is None:
         return pl.DataFrame(schema=SERIES_READ_SCHEMA)
     series_id, vintages = found
-    frame = None if frames is None else frames.get(series_id, vintages)
-    if frame is None:
+    if frames is None:
         frame = _every_vintage(connection, series_id)
-        if frames is not None:
-            frames.put(series_id, frame.height, frame)
+    else:
+        frame = _read_through(connection, series_id, vintages, frames)
     if as_of is not None:
         frame = frame.filter(pl.col("vintage_at") <= as_of)
     if start is not None:

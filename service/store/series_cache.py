@@ -6,7 +6,11 @@ series again and again. `SeriesFrames` keeps the rows of a series with the numbe
 rows they were (series_stats.vintages). A reader looks that number up (one indexed row)
 and reuses the frame while it is unchanged: observations are only ever inserted, and
 their writer refreshes the number in the same transaction, so an equal number means the
-same rows. The frames are bounded by their total rows, least recently used first out.
+same rows. When the number grew, the reader reads only the rows of vintages newer than
+the newest it holds, and appends them if that accounts for every new row (else, a value
+written with an older vintage, it reads the series whole). One reader per series reads
+while the others wait for it. The frames are bounded by their total rows, least recently
+used first out.
 """
 
 from __future__ import annotations
@@ -28,24 +32,42 @@ class SeriesFrames:
         self._frames: OrderedDict[int, tuple[int, pl.DataFrame]] = OrderedDict()
         self._rows = 0
         self._lock = threading.Lock()
+        self._loading: dict[int, threading.Lock] = {}
         self.hits = 0
-        self.misses = 0
+        self.misses = 0  # reads from the store (frames put)
+        self.appended = 0  # of which, reads of only the rows of newer vintages
 
     def get(self, series_id: int, vintages: int) -> pl.DataFrame | None:
         """The frame of `series_id` if it was held at `vintages` rows, else None."""
         with self._lock:
             held = self._frames.get(series_id)
             if held is None or held[0] != vintages:
-                self.misses += 1
                 return None
             self._frames.move_to_end(series_id)
             self.hits += 1
             return held[1]
 
-    def put(self, series_id: int, vintages: int, frame: pl.DataFrame) -> None:
-        if frame.height > self._max_rows:
-            return
+    def held(self, series_id: int) -> pl.DataFrame | None:
+        """The frame held for `series_id` at whatever number of rows, or None."""
         with self._lock:
+            held = self._frames.get(series_id)
+            return None if held is None else held[1]
+
+    def loading(self, series_id: int) -> threading.Lock:
+        """The lock a reader holds while it reads `series_id` from the store, so that
+        readers of a series that just changed wait for one read instead of all reading."""
+        with self._lock:
+            return self._loading.setdefault(series_id, threading.Lock())
+
+    def put(
+        self, series_id: int, vintages: int, frame: pl.DataFrame, appended: bool = False
+    ) -> None:
+        """Hold `frame`, read from the store (`appended`: by reading only newer rows)."""
+        with self._lock:
+            self.misses += 1
+            self.appended += appended
+            if frame.height > self._max_rows:
+                return
             old = self._frames.pop(series_id, None)
             if old is not None:
                 self._rows -= old[1].height

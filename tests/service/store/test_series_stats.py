@@ -221,3 +221,59 @@ def test_two_writers_of_one_series_take_turns(postgres_url: str) -> None:
 def summary_id(store: Store) -> int:
     with store.engine.connect() as connection:
         return int(connection.execute(text("SELECT id FROM series")).scalar_one())
+
+
+def test_a_reader_appends_newer_vintages_and_rereads_older_ones(
+    store_url: str, store: Store
+) -> None:
+    """A write with a newer vintage is read as just its rows; one with a vintage older than
+    the newest held (a backfill) cannot be told from them, and the series is read whole."""
+    replay, moments = _history(store, seed=5)
+    reader = Store.open(store_url)
+    try:
+        reader.series_as_of(DAILY.key)
+        later = moments[-1] + timedelta(days=2)
+        _write(store, DAILY, {date(2030, 1, 1): 7.0, date(2024, 1, 1): 99.0}, later, replay)
+        after = reader.series_as_of(DAILY.key)
+        assert reader.series_frames.appended == 1
+        assert dict(zip(after["period"], after["value"], strict=True)) == _known(
+            replay[DAILY.key], None
+        )
+        backfill = moments[0] - timedelta(days=30)
+        _write(store, DAILY, {date(2019, 1, 1): 3.0}, backfill, replay)
+        misses = reader.series_frames.misses
+        again = reader.series_as_of(DAILY.key)
+        assert reader.series_frames.appended == 1 and reader.series_frames.misses == misses + 1
+        assert dict(zip(again["period"], again["value"], strict=True)) == _known(
+            replay[DAILY.key], None
+        )
+        assert again["period"][0] == date(2019, 1, 1)
+        assert reader.series_as_of(DAILY.key).equals(again)  # held again
+        assert reader.series_frames.misses == misses + 1
+    finally:
+        reader.close()
+
+
+def test_readers_of_a_changed_series_read_it_once(store_url: str, store: Store) -> None:
+    replay, moments = _history(store, seed=6)
+    reader = Store.open(store_url)
+    try:
+        reader.series_as_of(DAILY.key)
+        _write(store, DAILY, {date(2030, 1, 1): 7.0}, moments[-1] + timedelta(days=1), replay)
+        barrier = threading.Barrier(8)
+        answers: list[pl.DataFrame] = []
+
+        def read() -> None:
+            barrier.wait()
+            answers.append(reader.series_as_of(DAILY.key))
+
+        threads = [threading.Thread(target=read) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(answers) == 8 and all(a.equals(answers[0]) for a in answers)
+        assert answers[0]["value"][-1] == 7.0
+        assert reader.series_frames.appended == 1  # one read of the new rows, not eight
+    finally:
+        reader.close()
