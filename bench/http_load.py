@@ -1,11 +1,11 @@
-"""Pieces of an HTTP load generator (asyncio + httpx) and of watching the server process.
+"""Pieces of an HTTP load generator (asyncio + bench.lean_http) and of watching the
+server process.
 
 `paced` starts requests at a fixed rate whatever the answers take (an open loop), with
 at most `max_outstanding` in flight: a request due while that many are still waiting is
 not sent and counted as shed, so a server that falls behind shows as shed requests
-rather than as an ever-growing queue inside the generator (httpx's pool does work in
-proportion to the requests waiting for a connection, and the generator would then lag
-and understate the latencies). `one_by_one` requests a path at most so often, never two
+rather than as an ever-growing queue inside the generator (which would then lag and
+understate the latencies). `one_by_one` requests a path at most so often, never two
 at once, as a Prometheus scraper does. The /proc readers give a process's resident
 memory and CPU time (psutil is not installed).
 """
@@ -20,7 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httptools
+
+from bench.lean_http import LeanClient
 
 #: The error kind of a request shed because `max_outstanding` were in flight.
 SHED = "not sent: too many outstanding"
@@ -66,18 +68,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def timed_get(client: httpx.AsyncClient, route: str, path: str, tally: Tally) -> None:
+async def timed_get(client: LeanClient, route: str, path: str, tally: Tally) -> None:
     started = time.perf_counter()
     try:
-        response = await client.get(path)
-    except httpx.TimeoutException:
+        status, _ = await client.get(path)
+    except TimeoutError:
         tally.errors[f"{route}: timeout"] += 1
         return
-    except httpx.TransportError as exc:
+    except (OSError, httptools.HttpParserError) as exc:
         tally.errors[f"{route}: {type(exc).__name__}"] += 1
         return
-    if not response.is_success:
-        tally.errors[f"{route}: HTTP {response.status_code}"] += 1
+    if not 200 <= status < 300:
+        tally.errors[f"{route}: HTTP {status}"] += 1
         return
     tally.latencies.setdefault(route, []).append(time.perf_counter() - started)
 
@@ -90,7 +92,7 @@ async def sample_rss(pid: int, seconds: float, samples: list[tuple[float, float]
 
 
 async def paced(
-    client: httpx.AsyncClient,
+    client: LeanClient,
     pick: Callable[[], tuple[str, str]],
     per_second: float,
     seconds: float,
@@ -121,7 +123,7 @@ async def one_by_one(
     base: str, route: str, path: str, every_seconds: float, seconds: float, tally: Tally
 ) -> None:
     """GET `path` once every `every_seconds`, never two at once, on its own connection."""
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+    async with LeanClient(base, max_connections=1) as client:
         began = time.perf_counter()
         while (started := time.perf_counter()) < began + seconds:
             await timed_get(client, route, path, tally)

@@ -54,6 +54,7 @@ if str(ROOT) not in sys.path:
 
 import httpx  # noqa: E402
 import polars as pl  # noqa: E402
+import uvloop  # noqa: E402
 
 from bench.http_load import (  # noqa: E402
     Tally,
@@ -65,6 +66,7 @@ from bench.http_load import (  # noqa: E402
     timed_get,
 )
 from bench.latency import SAMPLE_2025, wait_until_serving  # noqa: E402
+from bench.lean_http import LeanClient  # noqa: E402
 from bench.serve import REMITWATCH, build_sample, free_port  # noqa: E402
 from service.store import Store  # noqa: E402
 from tests.fitted_sample import SAMPLE_MODEL_TOML  # noqa: E402
@@ -169,13 +171,11 @@ async def measure(
     read, admin = tokens
     api, metrics = Tally(), Tally()
     rss: list[tuple[float, float]] = []
-    limits = httpx.Limits(
-        max_connections=MAX_OUTSTANDING, max_keepalive_connections=MAX_OUTSTANDING
-    )
     headers = {"Authorization": f"Bearer {read}"}
-    async with httpx.AsyncClient(
-        base_url=base, timeout=30, limits=limits, headers=headers
-    ) as client:
+    async with (
+        LeanClient(base, headers, max_connections=MAX_OUTSTANDING) as client,
+        httpx.AsyncClient(base_url=base, timeout=30) as jobs_client,
+    ):
         for route in ROUTE_WEIGHTS:  # warm: the first answer of each route is not counted
             await timed_get(client, route, paths[route][0], Tally())
         await timed_get(client, "metrics", "/metrics", Tally())
@@ -185,7 +185,7 @@ async def measure(
             paced(client, route_picker(paths), rate, seconds, MAX_OUTSTANDING, api),
             one_by_one(base, "metrics", "/metrics", SCRAPE_SECONDS, seconds, metrics),
             sample_rss(pid, seconds, rss),
-            drive_jobs(client, admin, drop, seconds, api),
+            drive_jobs(jobs_client, admin, drop, seconds, api),
         )
         elapsed = time.perf_counter() - began
         server_cpu = (cpu_seconds(pid) - server_cpu) / elapsed
@@ -311,7 +311,7 @@ def run(
                 flush=True,
             )
             since = datetime.now(UTC)
-            measured = asyncio.run(
+            measured = uvloop.run(
                 measure(
                     base, process.pid, route_paths(series, modelled), tokens, drop, seconds, rate
                 )
