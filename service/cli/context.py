@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -17,6 +17,9 @@ from service.store import Store
 @dataclass
 class CliContext:
     config_path: str | None
+    #: The log level and format in effect (options over settings), for child processes.
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
     _settings: config.Settings | None = None
     _store: Store | None = field(default=None, repr=False)
 

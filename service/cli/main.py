@@ -75,7 +75,9 @@ def cli(
     # On a bad configuration the command that needs the settings reports it (exit 2).
     with contextlib.suppress(ConfigError):
         level, shape = state.settings.logging.level, state.settings.logging.format
-    configure_logging(log_level or level, "json" if (log_format or shape) == "json" else "text")
+    state.log_level = (log_level or level).upper()
+    state.log_format = "json" if (log_format or shape) == "json" else "text"
+    configure_logging(state.log_level, state.log_format)
 
 
 cli.add_command(config_group)

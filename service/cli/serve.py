@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import uvicorn
 from jobs.scheduler import JobScheduler
 from service.api import check_exposure, create_app
 from service.cli.context import CliContext, pass_context
+from service.cli.scheduler_child import SchedulerChild, child_command, exit_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -65,37 +67,36 @@ def _run_api(state: CliContext, host: str | None, port: int | None) -> None:
     uvicorn.Server(config).run()
 
 
-def _stop_scheduler(scheduler: JobScheduler) -> None:
-    log.info("stopping the scheduler: jobs in flight finish first")
-    scheduler.shutdown(wait=True)
-    log.info("scheduler stopped")
-
-
 @click.command("serve")
 @_host_option
 @_port_option
 @pass_context
 def serve_command(state: CliContext, host: str | None, port: int | None) -> None:
-    """Run the scheduler and the HTTP API in one process.
+    """Run the HTTP API, and the scheduler in a child process.
 
-    Migrates the store (as soon as it answers: the process starts and waits when the
-    database is down, and carries on by itself when it returns), starts the scheduled
-    jobs (official rates, the transfer inbox,
-    scoring after each ingest, the weekly refit, the monthly backtest; see [scheduler]
-    in the configuration) and serves the analyst API, /metrics, /healthz and /readyz.
-    Binds to 127.0.0.1 unless told otherwise; another address needs API tokens or
-    api.anonymous_read = true. Ctrl-C or SIGTERM stops it cleanly: requests and jobs
-    in flight finish first.
+    The child (`remitwatch scheduler`, with the same configuration) migrates the store
+    as soon as it answers (both processes start and wait when the database is down, and
+    carry on by themselves when it returns) and runs the scheduled jobs: official rates,
+    the transfer inbox, scoring after each ingest, the weekly refit, the monthly
+    backtest (see [scheduler] in the configuration). It is started again if it exits.
+    This process serves the analyst API, /metrics, /healthz and /readyz, so long jobs
+    never slow its answers. Binds to 127.0.0.1 unless told otherwise; another address
+    needs API tokens or api.anonymous_read = true. Ctrl-C or SIGTERM stops both
+    cleanly: requests and jobs in flight finish first.
     """
     check_exposure(state.settings, host or state.settings.api.host)
-    # The scheduler migrates the store when it takes the lead, whenever the store answers.
-    scheduler = JobScheduler(state.store(migrate=False), state.settings, migrate=True)
+    child = SchedulerChild(
+        child_command(state.config_path, state.log_level, state.log_format, os.getpid())
+    )
     with _stop_on_signals():
-        scheduler.start()
+        child.start()
         try:
             _run_api(state, host, port)
         finally:
-            _stop_scheduler(scheduler)
+            log.info("stopping the scheduler: jobs in flight finish first")
+            code = child.stop()
+            if code not in (0, -signal.SIGTERM):
+                log.error("the scheduler process ended with code %d", code)
 
 
 @click.command("api")
@@ -114,8 +115,9 @@ def api_command(state: CliContext, host: str | None, port: int | None) -> None:
 
 
 @click.command("scheduler")
+@click.option("--parent-pid", type=int, hidden=True, help="Stop when this process is gone.")
 @pass_context
-def scheduler_command(state: CliContext) -> None:
+def scheduler_command(state: CliContext, parent_pid: int | None) -> None:
     """Run the scheduled jobs alone (no HTTP API) until Ctrl-C or SIGTERM.
 
     With PostgreSQL several schedulers may run: the one holding the database lock runs
@@ -124,6 +126,8 @@ def scheduler_command(state: CliContext) -> None:
     """
     scheduler = JobScheduler(state.store(migrate=False), state.settings, migrate=True)
     with _stop_on_signals() as stop:
+        if parent_pid is not None:  # the child of `remitwatch serve`
+            exit_with_parent(parent_pid, stop)
         # Returns once a signal set `stop` and the jobs in flight have finished.
         scheduler.run_forever(stop)
     log.info("scheduler stopped")

@@ -92,7 +92,8 @@ def test_serve_waits_for_the_database_and_survives_its_restart(
         _until(lambda: _status(base, "/healthz") == 200, 60, "serve answers /healthz", log)
         assert _status(base, "/readyz") == 503
         assert process.poll() is None
-        assert "cannot be used yet" in log.read_text()
+        # The scheduler (a child process) waits as a standby.
+        _until(lambda: "cannot be used yet" in log.read_text(), 30, "standby", log)
 
         own_server.start()  # the database returns: migrated, led, ready, jobs run
         _until(lambda: _status(base, "/readyz") == 200, 60, "ready after the start", log)

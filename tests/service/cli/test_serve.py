@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -226,3 +227,58 @@ def test_a_second_scheduler_waits_as_standby_and_takes_over(workdir: Path) -> No
                 process.send_signal(signal.SIGTERM)
                 process.wait(timeout=60)
     assert processes[1].returncode == 0, logs[1].read_text()
+
+
+def _scheduler_pids(running: Running) -> list[int]:
+    return [int(pid) for pid in re.findall(r"scheduler process (\d+) started", running.output())]
+
+
+def _until(condition: Callable[[], bool], seconds: float, what: str, running: Running) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {seconds:.0f} s: {what}\n{running.output()[-4000:]}")
+        time.sleep(0.2)
+
+
+def _gone(pid: int) -> bool:
+    """True once `pid` has exited (a zombie left to a non-reaping init counts as exited)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")
+
+
+def test_a_killed_scheduler_process_is_started_again(serving: Running) -> None:
+    """serve runs the jobs in a child process: kill -9 it, the API keeps answering, a new
+    child starts and runs the jobs asked for."""
+    _until(lambda: len(_scheduler_pids(serving)) == 1, 30, "the scheduler child", serving)
+    (first,) = _scheduler_pids(serving)
+    os.kill(first, signal.SIGKILL)
+    _until(lambda: _gone(first), 10, "the child is killed", serving)
+    assert httpx.get(f"{serving.base}/healthz", timeout=10).status_code == 200
+    _until(lambda: len(_scheduler_pids(serving)) == 2, 60, "a second child", serving)
+    assert f"scheduler process {first} exited with code -9" in serving.output()
+
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    made = httpx.post(f"{serving.base}/api/v1/jobs/backtest/requests", headers=auth, timeout=30)
+    assert made.status_code == 202, made.text
+    url = f"{serving.base}/api/v1/jobs/requests/{made.json()['id']}"
+    _until(
+        lambda: httpx.get(url, headers=auth, timeout=30).json()["status"] == "ok",
+        120,
+        "the requested backtest runs in the new child",
+        serving,
+    )
+    assert serving.stop(signal.SIGTERM, timeout=60) == 0, serving.output()
+    assert all(_gone(pid) for pid in _scheduler_pids(serving))
+
+
+def test_the_scheduler_process_stops_when_serve_is_killed(serving: Running) -> None:
+    _until(lambda: len(_scheduler_pids(serving)) == 1, 30, "the scheduler child", serving)
+    (child,) = _scheduler_pids(serving)
+    serving.process.kill()
+    serving.process.wait()
+    _until(lambda: _gone(child), 60, "the orphaned scheduler stops by itself", serving)
+    assert "is gone: stopping the scheduler" in serving.output()
