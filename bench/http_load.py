@@ -35,6 +35,7 @@ class Tally:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: Counter[str] = field(default_factory=Counter)
     send_lags: list[float] = field(default_factory=list)  # generator lateness (s)
+    shed_at: list[float] = field(default_factory=list)  # seconds into the run
 
     def all_latencies(self) -> list[float]:
         return [value for values in self.latencies.values() for value in values]
@@ -42,6 +43,18 @@ class Tally:
     def shed(self) -> int:
         """Requests not sent because too many were outstanding."""
         return sum(count for kind, count in self.errors.items() if kind.endswith(SHED))
+
+
+def spans(moments: list[float], gap: float = 1.0) -> list[tuple[float, float, int]]:
+    """Sorted moments grouped where they are less than `gap` apart: (first, last, count)."""
+    found: list[tuple[float, float, int]] = []
+    for moment in sorted(moments):
+        if found and moment - found[-1][1] < gap:
+            first, _, count = found[-1]
+            found[-1] = (first, moment, count + 1)
+        else:
+            found.append((moment, moment, 1))
+    return found
 
 
 def quantile_ms(values: list[float], q: float) -> float:
@@ -60,6 +73,17 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def scheduler_pid(pid: int, seconds: float = 30.0) -> int:
+    """The pid of the scheduler child that `remitwatch serve` (`pid`) starts."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        if children:
+            return int(children[0])
+        time.sleep(0.1)
+    raise RuntimeError(f"process {pid} started no scheduler child within {seconds:.0f} s")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -110,6 +134,7 @@ async def paced(
         route, path = pick()
         if len(tasks) >= max_outstanding:
             tally.errors[f"{route}: {SHED}"] += 1
+            tally.shed_at.append(due - began)
             continue
         task = asyncio.create_task(timed_get(client, route, path, tally))
         tasks.add(task)

@@ -2,7 +2,8 @@
 scrape a second while its scheduled jobs run, for five minutes, on loopback.
 
 Builds the bundled sample with its models fitted (about half a minute) and starts
-`remitwatch serve` (API and scheduler in one process) on it, with a read token for the
+`remitwatch serve` (the API, with the scheduler in a child process) on it, with a read
+token for the
 analysts and an admin token, no per-client rate limit (one generator is one client),
 the inbox watched every 5 s and requests polled every 2 s. While the load runs, a new
 day's transfer report lands in the inbox every 20 s (ingest, then scoring) and a job
@@ -17,10 +18,12 @@ beyond that is not sent and counted as an error (shed), so a server that cannot 
 rate shows as errors, not as a queue inside the generator. It records requests sent,
 errors by kind (shed, non-2xx, transport), the achieved send rate and how late the
 generator started its requests (it says when it lagged), median / p99 / max latency per
-route, the server's RSS every second (VmRSS of /proc/<pid>/status) with the medians of
-the first and last minute (the first and last third when the run is shorter than three
-minutes) and their ratio, and the job runs recorded during the load. Server and
-generator share the machine's cores. Figures, not assertions.
+route, the RSS of the API process and of the scheduler process every second (VmRSS of
+/proc/<pid>/status; the fit workers are not counted) with the medians of the first and
+last minute (the first and last third when the run is shorter than three minutes) and
+their ratio, for each and for both together (the goal), and the job runs recorded during
+the load. The requests go through bench.lean_http on uvloop. Server and generator share
+the machine's cores. Figures, not assertions.
 
     python bench/load.py                 # 300 s
     python bench/load.py --seconds 60
@@ -63,6 +66,8 @@ from bench.http_load import (  # noqa: E402
     paced,
     quantile_ms,
     sample_rss,
+    scheduler_pid,
+    spans,
     timed_get,
 )
 from bench.latency import SAMPLE_2025, wait_until_serving  # noqa: E402
@@ -154,8 +159,10 @@ class Measured:
     sending_seconds: float
     elapsed_seconds: float  # until the last answer
     rss: list[tuple[float, float]]
+    scheduler_rss: list[tuple[float, float]]
     reports_dropped: int
     server_cpu: float
+    scheduler_cpu: float
     generator_cpu: float
 
 
@@ -171,26 +178,44 @@ async def measure(
     read, admin = tokens
     api, metrics = Tally(), Tally()
     rss: list[tuple[float, float]] = []
+    scheduler_rss: list[tuple[float, float]] = []
+    scheduler = scheduler_pid(pid)
     headers = {"Authorization": f"Bearer {read}"}
     async with (
         LeanClient(base, headers, max_connections=MAX_OUTSTANDING) as client,
         httpx.AsyncClient(base_url=base, timeout=30) as jobs_client,
     ):
-        for route in ROUTE_WEIGHTS:  # warm: the first answer of each route is not counted
-            await timed_get(client, route, paths[route][0], Tally())
+        for route in ROUTE_WEIGHTS:  # warm: the first answer of each path is not counted
+            for path in paths[route]:
+                await timed_get(client, route, path, Tally())
         await timed_get(client, "metrics", "/metrics", Tally())
         server_cpu, generator_cpu = cpu_seconds(pid), time.process_time()
+        scheduler_cpu = cpu_seconds(scheduler)
         began = time.perf_counter()
-        sending, _, _, dropped = await asyncio.gather(
+        sending, _, _, _, dropped = await asyncio.gather(
             paced(client, route_picker(paths), rate, seconds, MAX_OUTSTANDING, api),
             one_by_one(base, "metrics", "/metrics", SCRAPE_SECONDS, seconds, metrics),
             sample_rss(pid, seconds, rss),
+            sample_rss(scheduler, seconds, scheduler_rss),
             drive_jobs(jobs_client, admin, drop, seconds, api),
         )
         elapsed = time.perf_counter() - began
         server_cpu = (cpu_seconds(pid) - server_cpu) / elapsed
+        scheduler_cpu = (cpu_seconds(scheduler) - scheduler_cpu) / elapsed
         generator_cpu = (time.process_time() - generator_cpu) / elapsed
-    return Measured(api, metrics, rate, sending, elapsed, rss, dropped, server_cpu, generator_cpu)
+    return Measured(
+        api,
+        metrics,
+        rate,
+        sending,
+        elapsed,
+        rss,
+        scheduler_rss,
+        dropped,
+        server_cpu,
+        scheduler_cpu,
+        generator_cpu,
+    )
 
 
 def report_writer(inbox: Path, staging: Path) -> Callable[[int], None]:
@@ -334,20 +359,43 @@ def summarise(measured: Measured, runs: Counter[str], seconds: float) -> dict[st
         f"generator: {due} API requests due at {due_rate:.1f}/s (goal {measured.rate:.0f}), "
         f"{due - shed} sent ({send_rate:.1f}/s), {shed} shed with {MAX_OUTSTANDING} in flight; "
         f"start lag p99 {lag_p99:.1f} ms, max {quantile_ms(measured.api.send_lags, 1.0):.1f} ms; "
-        f"CPU {measured.generator_cpu:.2f} cores; server CPU {measured.server_cpu:.2f} cores "
-        f"(of {os.cpu_count()}, without its fit workers)"
+        f"CPU {measured.generator_cpu:.2f} cores; server CPU: API {measured.server_cpu:.2f} "
+        f"cores, scheduler {measured.scheduler_cpu:.2f} (of {os.cpu_count()}, without the fit "
+        "workers)"
     )
+    if shed:
+        print(
+            "shed at (s into the run): "
+            + ", ".join(f"{a:.1f}-{b:.1f} ({n})" for a, b, n in spans(measured.api.shed_at))
+        )
     if due_rate < 0.98 * measured.rate or lag_p99 > 100:
         worst = measured.api.send_lags.index(max(measured.api.send_lags)) / measured.rate
         print(
             "generator LAGGED: it did not start its requests on time (the worst due "
             f"{worst:.0f} s into the run); latencies understate"
         )
-    start_mb, end_mb, peak_mb = rss_figures(measured.rss, seconds)
-    print(
-        f"server RSS: first {start_mb:.0f} MB, last {end_mb:.0f} MB (x{end_mb / start_mb:.2f}), "
-        f"peak {peak_mb:.0f} MB; {measured.reports_dropped} reports dropped in the inbox"
-    )
+    both = [
+        (at, api_mb + scheduler_mb)
+        for (at, api_mb), (_, scheduler_mb) in zip(
+            measured.rss, measured.scheduler_rss, strict=False
+        )
+    ]
+    figures = {
+        name: rss_figures(samples, seconds)
+        for name, samples in (
+            ("API", measured.rss),
+            ("scheduler", measured.scheduler_rss),
+            ("both", both),
+        )
+    }
+    for name, (start_mb, end_mb, peak_mb) in figures.items():
+        print(
+            f"RSS of {name}: first {start_mb:.0f} MB, last {end_mb:.0f} MB "
+            f"(x{end_mb / start_mb:.2f}), peak {peak_mb:.0f} MB"
+        )
+    print(f"{measured.reports_dropped} reports dropped in the inbox")
+    start_mb, end_mb, peak_mb = figures["both"]
+    api_start, api_end, api_peak = figures["API"]
     print(
         "job runs during the load: "
         + (", ".join(f"{k} x{n}" for k, n in sorted(runs.items())) or "none")
@@ -376,9 +424,14 @@ def summarise(measured: Measured, runs: Counter[str], seconds: float) -> dict[st
         "load_rss_mb_end": round(end_mb, 1),
         "load_rss_mb_peak": round(peak_mb, 1),
         "load_rss_growth": round(end_mb / start_mb, 3),
+        "load_api_rss_mb_start": round(api_start, 1),
+        "load_api_rss_mb_end": round(api_end, 1),
+        "load_api_rss_mb_peak": round(api_peak, 1),
+        "load_api_rss_growth": round(api_end / api_start, 3),
         "load_job_runs": float(sum(runs.values())),
         "load_job_runs_failed": float(failed),
         "load_server_cpu_cores": round(measured.server_cpu, 2),
+        "load_scheduler_cpu_cores": round(measured.scheduler_cpu, 2),
         "load_generator_cpu_cores": round(measured.generator_cpu, 2),
     }
 

@@ -193,6 +193,9 @@ class SchedulerSettings(_Section):
     # standby scheduler retries for the leader lock.
     request_poll_seconds: float = Field(10.0, gt=0)
     standby_poll_seconds: float = Field(15.0, gt=0)
+    # CPU priority of the scheduler process and its fit workers below the API's (nice
+    # increment, 0 to 19): on a shared host batch jobs yield the cores to requests.
+    nice: int = Field(10, ge=0, le=19)
     ingest_rates: JobSchedule = JobSchedule(cron="15 18 * * mon-fri")
     ingest_transfers: JobSchedule = JobSchedule(cron="*/15 * * * *", misfire_grace_seconds=300)
     watch_inbox: JobSchedule = JobSchedule(every_seconds=20.0, misfire_grace_seconds=60)

@@ -124,6 +124,8 @@ def scheduler_command(state: CliContext, parent_pid: int | None) -> None:
     the jobs, the others wait as standbys and take over when it stops. On SQLite a
     lock file beside the database does the same on one machine.
     """
+    if state.settings.scheduler.nice:
+        os.nice(state.settings.scheduler.nice)  # the fit workers inherit it
     scheduler = JobScheduler(state.store(migrate=False), state.settings, migrate=True)
     with _stop_on_signals() as stop:
         if parent_pid is not None:  # the child of `remitwatch serve`
