@@ -11,6 +11,7 @@ from pathlib import Path
 from jobs.errors import RejectedFileError
 from jobs.sources.parsed import UTF8_BOM, require_utf8
 from jobs.sources.regular_file import open_regular_file
+from jobs.sources.wide_unicode import wide_text_encoding
 
 #: Bytes read at once from a file on disk.
 CHUNK_BYTES = 16 * 1024 * 1024
@@ -36,7 +37,13 @@ def starts_with(document: bytes | Path, prefix: bytes) -> bool:
 
 
 def require_utf8_source(document: bytes | Path, origin: str) -> None:
-    """`require_utf8` over a document of any size: the same message, offset and line."""
+    """`require_utf8` over a document of any size: the same message, offset and line.
+    A document in UTF-16 or UTF-32 is refused first, with its encoding named."""
+    wide = wide_text_encoding(next(chunks(document, 4096), b""))
+    if wide is not None:
+        raise RejectedFileError(
+            origin, f"{wide.describe()}; transfer reports are read as UTF-8: save it as UTF-8"
+        )
     if isinstance(document, bytes):
         require_utf8(document, origin)
         return

@@ -46,3 +46,20 @@ def wide_encoding(data: bytes) -> WideEncoding | None:
             mark = len(prefix) if evidence.startswith("byte-order") else 0
             return WideEncoding(name, evidence, mark)
     return None
+
+
+def wide_text_encoding(head: bytes) -> WideEncoding | None:
+    """The UTF-16/UTF-32 encoding of a text document (CSV) from its first bytes: a
+    byte-order mark, or a first line with a NUL in every other byte (UTF-16 written
+    without a mark, which is otherwise valid ASCII with NULs)."""
+    found = wide_encoding(head)
+    if found is not None or b"\x00" not in head:
+        return found
+    line = head.split(b"\n", 1)[0][:256]
+    if len(line) < 4:
+        return None
+    if line[1::2].count(0) == len(line[1::2]):
+        return WideEncoding("UTF-16LE", "every other byte of its first line is 00", 0)
+    if line[0::2].count(0) == len(line[0::2]):
+        return WideEncoding("UTF-16BE", "every other byte of its first line is 00", 0)
+    return None

@@ -70,7 +70,17 @@ TRANSFER_CASES: tuple[DocumentCase, ...] = (
         "utf16.csv",
         text_file(HEADER + ROW, "utf-16"),
         "rejected",
-        reason="not UTF-8: undecodable bytes b'\\xff' at byte offset 0 (line 1)",
+        reason="UTF-16LE encoded (byte-order mark FF FE); transfer reports are read as "
+        "UTF-8: save it as UTF-8",
+    ),
+    DocumentCase(
+        "csv-utf16-without-bom",
+        "transfers",
+        "utf16le.csv",
+        text_file(HEADER + ROW, "utf-16-le"),
+        "rejected",
+        reason="UTF-16LE encoded (every other byte of its first line is 00); transfer "
+        "reports are read as UTF-8: save it as UTF-8",
     ),
     DocumentCase(
         "csv-windows-1251",
