@@ -4,8 +4,10 @@
 changes whenever a write changes anything `metrics_snapshot` reads:
 
 - tables that are only ever inserted into (official rates, model runs, forecasts with
-  their points, backtest scores, observations, series): their newest id, or their row
-  count where there is no id (observations are vintages: a change is a new row);
+  their points, backtest scores, series): their newest id;
+- observations (vintages: a change is a new row): their number, summed from
+  series_stats, which their writer keeps in the same transaction (one row per series,
+  not a count of every observation);
 - received files: the newest id and the sums of the row counts (a file's counts are set
   after its rows, in the same transaction, but the sums cover a later update too);
 - job runs: the newest id (a start), the number finished and the newest end (a finish);
@@ -31,10 +33,10 @@ from service.store.schema import (
     forecasts,
     job_runs,
     model_runs,
-    observations,
     official_rates,
     received_files,
     series,
+    series_stats,
     shock_events,
     transfers_current,
 )
@@ -57,7 +59,7 @@ def _scalars() -> list[ScalarSelect[Any]]:
         select(func.max(forecasts.c.id)),
         select(func.max(backtest_scores.c.id)),
         select(func.max(series.c.id)),
-        select(func.count()).select_from(observations),
+        select(func.coalesce(func.sum(series_stats.c.vintages), 0)),
         select(func.max(f.id)),
         select(func.coalesce(func.sum(counted), 0)),
         select(func.max(j.id)),
