@@ -77,8 +77,9 @@ def observations(
     if version is None:
         raise unknown_series(key)
     # The answer depends on the series' rows (their number names them) and the query.
-    name = ("observations", version, query.output, query.as_of, start, end, page.offset, page.limit)
-    body = bodies.get(name)
+    series_id, row_count = version
+    question = ("observations", query.output, query.as_of, start, end, page.offset, page.limit)
+    body = bodies.get(series_id, row_count, question)
     if body is None:
         frame = store.series_as_of(key, query.as_of, start, end)
         rows = frame.slice(page.offset, page.limit).to_dicts()
@@ -98,7 +99,7 @@ def observations(
                 .model_dump_json()
                 .encode()
             )
-        bodies.put(name, body)
+        bodies.put(series_id, row_count, question, body)
     if query.output == "csv":
         return Response(
             body,

@@ -87,11 +87,25 @@ def test_the_json_is_what_the_response_model_writes(make_store_api: MakeApi) -> 
 def test_the_bodies_held_are_bounded() -> None:
     cache = BodyCache(max_bytes=800)
     for name in range(20):
-        cache.put(name, bytes(100))
+        cache.put("series", 1, name, bytes(100))
         assert cache.held_bytes <= 800
-    assert cache.get(0) is None and cache.get(19) == bytes(100)
-    cache.get(12)  # used: kept over older ones
-    cache.put("new", bytes(100))
-    assert cache.get(12) is not None and cache.get(13) is None
-    cache.put("huge", bytes(101))  # over an eighth of the bound: not kept
-    assert cache.get("huge") is None and cache.held_bytes <= 800
+    assert cache.get("series", 1, 0) is None and cache.get("series", 1, 19) == bytes(100)
+    cache.get("series", 1, 12)  # used: kept over older ones
+    cache.put("series", 1, "new", bytes(100))
+    assert cache.get("series", 1, 12) is not None and cache.get("series", 1, 13) is None
+    cache.put("series", 1, "huge", bytes(101))  # over an eighth of the bound: not kept
+    assert cache.get("series", 1, "huge") is None and cache.held_bytes <= 800
+
+
+def test_a_newer_version_drops_the_older_bodies_of_its_group() -> None:
+    """Versions only grow: bodies of an older version are never asked for again."""
+    cache = BodyCache()
+    for question in range(3):
+        cache.put("a", 5, question, bytes(10))
+        cache.put("b", 7, question, bytes(10))
+    cache.put("a", 6, 0, bytes(10))
+    assert cache.held_bytes == 40
+    assert [cache.get("a", 5, q) for q in range(3)] == [None] * 3
+    assert cache.get("a", 6, 0) == bytes(10) and cache.get("b", 7, 2) == bytes(10)
+    cache.put("a", 5, 1, bytes(10))  # a reader that probed before the write: not kept
+    assert cache.get("a", 5, 1) is None and cache.held_bytes == 40
