@@ -129,6 +129,8 @@ def scheduler_command(state: CliContext, parent_pid: int | None) -> None:
     With PostgreSQL several schedulers may run: the one holding the database lock runs
     the jobs, the others wait as standbys and take over when it stops. On SQLite a
     lock file beside the database does the same on one machine.
+    It and its fit workers run at a lower CPU
+    priority than the API (scheduler.nice).
     """
     if state.settings.scheduler.nice:
         os.nice(state.settings.scheduler.nice)  # the fit workers inherit it
