@@ -23,6 +23,8 @@ Kind = Literal["gauge", "counter", "histogram", "info"]
 JOB_DURATION_BUCKETS = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 #: The bounds of a forecast band (the `bound` label).
 FORECAST_BOUNDS = ("mean", "lower_80", "upper_80", "lower_95", "upper_95")
+#: The value of remitwatch_shock_direction for each shocks.direction.
+SHOCK_DIRECTION_VALUES = {"down": -1.0, "both": 0.0, "up": 1.0}
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,13 @@ SHOCK_THRESHOLD = _spec(
     "The configured |z| from which a scored period is a shock, by severity (shocks.warning_z, "
     "shocks.critical_z), so that alert rules use the same thresholds as remitwatch.",
     "severity",
+)
+SHOCK_DIRECTION = _spec(
+    "remitwatch_shock_direction",
+    "gauge",
+    "The configured side of the forecast on which a scored period can be a shock "
+    "(shocks.direction): -1 only falls (z < 0), 0 both, +1 only rises (z > 0), so that "
+    "alert rules watch the same side as remitwatch.",
 )
 SHOCK_EVENTS_OPEN = _spec(
     "remitwatch_shock_events_open",
@@ -344,6 +353,7 @@ CATALOGUE: tuple[MetricSpec, ...] = (
     SHOCK_ZSCORE,
     BELOW_BAND,
     SHOCK_THRESHOLD,
+    SHOCK_DIRECTION,
     SHOCK_EVENTS_OPEN,
     MODEL_MASE,
     MODEL_COVERAGE,

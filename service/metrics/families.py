@@ -251,6 +251,9 @@ def snapshot_families(snapshot: MetricsSnapshot, settings: Settings) -> Iterator
     thresholds.add_metric(["warning"], settings.shocks.warning_z)
     thresholds.add_metric(["critical"], settings.shocks.critical_z)
     yield thresholds
+    direction = FamilyRows(c.SHOCK_DIRECTION)
+    direction.add_metric([], c.SHOCK_DIRECTION_VALUES[settings.shocks.direction])
+    yield direction
     events = FamilyRows(c.SHOCK_EVENTS_OPEN)
     for severity, count in snapshot.open_events.items():
         events.add_metric([severity], float(count))

@@ -60,6 +60,7 @@ PINNED_NAMES = {
     "remitwatch_data_latest_date_timestamp_seconds",
     "remitwatch_remittance_periods_below_band",
     "remitwatch_shock_threshold_z",
+    "remitwatch_shock_direction",
     "remitwatch_data_max_age_seconds",
 }
 TOTAL = "remit.in.total.M"
@@ -184,6 +185,20 @@ def test_alert_thresholds_are_those_of_the_configuration(
         ("transfers", settings.readiness.transfers_max_age_hours),
     ):
         assert one(sample, "remitwatch_data_max_age_seconds", source=source) == hours * 3600
+
+
+@pytest.mark.parametrize(("direction", "value"), [("down", -1.0), ("both", 0.0), ("up", 1.0)])
+def test_the_shock_direction_is_that_of_the_configuration(
+    fitted_sample: FittedSample, direction: str, value: float
+) -> None:
+    settings = sample_settings(fitted_sample.data_dir, shocks={"direction": direction})
+    assert settings.shocks.direction == direction
+    samples = scrape(make_registry(fitted_sample.store, settings))
+    assert samples["remitwatch_shock_direction"] == {frozenset(): value}
+
+
+def test_the_default_shock_direction_is_both(sample: Samples) -> None:
+    assert sample["remitwatch_shock_direction"] == {frozenset(): 0.0}
 
 
 def test_a_staleness_check_turned_off_has_no_limit(fitted_sample: FittedSample) -> None:
