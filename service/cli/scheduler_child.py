@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,13 @@ RESTART_SECONDS = 5.0
 def child_command(
     config_path: str | None, log_level: str, log_format: str, parent_pid: int
 ) -> list[str]:
-    """The command line of the child: this interpreter running the remitwatch CLI."""
-    command = [sys.executable, "-c", "from service.cli.main import run; run()"]
+    """The command line of the child: this interpreter running the remitwatch CLI, by
+    its console script when that is how this process was started (so `ps` shows
+    `remitwatch ... scheduler`)."""
+    if Path(sys.argv[0]).name == "remitwatch":
+        command = [sys.executable, sys.argv[0]]
+    else:
+        command = [sys.executable, "-c", "from service.cli.main import run; run()"]
     if config_path is not None:
         command += ["--config", config_path]
     command += ["--log-level", log_level, "--log-format", log_format]
