@@ -296,6 +296,14 @@ def rss_figures(samples: list[tuple[float, float]], seconds: float) -> tuple[flo
     return statistics.median(first), statistics.median(last), max(mb for _, mb in samples)
 
 
+def by_minute(samples: list[tuple[float, float]]) -> list[float]:
+    """Median RSS (MB) of each whole or part minute, in order: a plateau or a slope."""
+    minutes: dict[int, list[float]] = {}
+    for at, mb in samples:
+        minutes.setdefault(int(at // 60), []).append(mb)
+    return [statistics.median(minutes[m]) for m in sorted(minutes)]
+
+
 def print_table(measured: Measured) -> None:
     print(f"{'route':>17} {'answered':>9} {'median ms':>10} {'p99 ms':>8} {'max ms':>8}")
     rows = [*measured.api.latencies.items(), *measured.metrics.latencies.items()]
@@ -393,6 +401,9 @@ def summarise(measured: Measured, runs: Counter[str], seconds: float) -> dict[st
             f"RSS of {name}: first {start_mb:.0f} MB, last {end_mb:.0f} MB "
             f"(x{end_mb / start_mb:.2f}), peak {peak_mb:.0f} MB"
         )
+    for name, samples in (("API", measured.rss), ("scheduler", measured.scheduler_rss)):
+        minutes = " ".join(f"{mb:.0f}" for mb in by_minute(samples))
+        print(f"RSS of {name} by minute (MB): {minutes}")
     print(f"{measured.reports_dropped} reports dropped in the inbox")
     start_mb, end_mb, peak_mb = figures["both"]
     api_start, api_end, api_peak = figures["API"]
