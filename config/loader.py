@@ -13,9 +13,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from config.errors import ConfigError
+from config.known_keys import CONFIG_ENV_VAR, check_environment, check_file_keys
 from config.settings import Settings
 
-CONFIG_ENV_VAR = "REMITWATCH_CONFIG"
 _SECRET_KEYS = {"password", "token", "tokens", "secret"}
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z0-9+]+://[^:/@]+:)(?P<password>[^@]*)(?P<tail>@)")
 
@@ -65,7 +65,10 @@ def load(path: str | Path | None = None) -> Settings:
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise ConfigError(f"config file {override_path}: cannot read it: {reason}") from exc
-        values = _deep_merge(values, _read_toml(text, str(override_path)))
+        override_values = _read_toml(text, str(override_path))
+        check_file_keys(override_values, str(override_path))
+        values = _deep_merge(values, override_values)
+    check_environment(os.environ)
     try:
         return Settings(**values)
     except ValidationError as exc:

@@ -87,7 +87,7 @@ def test_invalid_values_name_the_key(
 def test_unknown_keys_and_bad_files(tmp_path: Path) -> None:
     typo = tmp_path / "typo.toml"
     typo.write_text("[htpp]\nattempts = 2\n")
-    with pytest.raises(ConfigError, match="unknown key 'htpp'"):
+    with pytest.raises(ConfigError, match="unknown section 'htpp'"):
         config.load(typo)
     broken = tmp_path / "broken.toml"
     broken.write_text("[http\n")
