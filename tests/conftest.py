@@ -27,3 +27,12 @@ def store(store_url: str) -> Iterator[Store]:
     opened.upgrade()
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """A migrated, empty SQLite store (for what needs no second backend)."""
+    opened = Store.open(f"sqlite:///{tmp_path / 'sqlite-store.db'}")
+    opened.upgrade()
+    yield opened
+    opened.close()

@@ -76,12 +76,3 @@ class SeriesFrames:
             while self._rows > self._max_rows:
                 _, (_, dropped) = self._frames.popitem(last=False)
                 self._rows -= dropped.height
-
-    @property
-    def rows(self) -> int:
-        return self._rows
-
-    def clear(self) -> None:
-        with self._lock:
-            self._frames.clear()
-            self._rows = 0

@@ -53,14 +53,6 @@ def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
-    store.upgrade()
-    yield store
-    store.close()
-
-
-@pytest.fixture
 def schedulers() -> Iterator[list[JobScheduler]]:
     """Schedulers a test started; all shut down at the end whatever happened."""
     started: list[JobScheduler] = []

@@ -21,6 +21,8 @@ from service.store.schema import (
 )
 
 OUTCOMES = ("ingested", "rejected", "duplicate")
+#: Longest rejection or quarantine reason: messages quote hostile values shortened.
+REASON_LIMIT = 2_000
 
 
 @dataclass(frozen=True)
@@ -97,3 +99,16 @@ def check_outcome(store: Store, outcome: IngestOutcome, name: str, before: dict[
     assert rows.quarantined == outcome.rows_quarantined
     assert rows.stored == outcome.rows_new + outcome.rows_corrected
     assert after["quarantine"] - before["quarantine"] == outcome.rows_quarantined
+
+
+def check_reasons(
+    store: Store, outcome: IngestOutcome, name: str, columns: tuple[str, ...]
+) -> None:
+    """Reasons stay short, and every quarantined row of file `name` names its row and
+    (when it has one) a column among `columns`."""
+    assert len(outcome.reason or "") < REASON_LIMIT
+    for entry in store.quarantined_rows(limit=outcome.rows_quarantined or 1):
+        if entry.file_name == name:
+            assert entry.row_number >= 1
+            assert entry.column is None or entry.column in columns
+            assert entry.reason and len(entry.reason) < REASON_LIMIT

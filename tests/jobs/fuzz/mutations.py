@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 #: Multiplies every fuzzer's examples: `REMITWATCH_FUZZ_SCALE=50` for a long hunt; the
@@ -13,6 +14,14 @@ FUZZ_SCALE_VARIABLE = "REMITWATCH_FUZZ_SCALE"
 
 def fuzz_examples(default: int) -> int:
     return default * int(os.environ.get(FUZZ_SCALE_VARIABLE, "1"))
+
+
+#: The fuzzers' settings: a store per test shared by its examples, slow examples allowed.
+FUZZ = settings(
+    max_examples=fuzz_examples(80),
+    deadline=10_000,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 #: Field text that has broken parsers before, or might: numbers in every spelling,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import itertools
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobs.ingest_rates import RateDocument, ingest_rate_document
 from service.store import Store
-from tests.jobs.fuzz.ledger import check_outcome, table_sizes
+from tests.jobs.fuzz.ledger import check_outcome, check_reasons, table_sizes
 from tests.jobs.fuzz.mutations import (
+    FUZZ,
     VALID_RATE,
     field_text,
     fuzz_examples,
@@ -25,12 +26,6 @@ from tests.jobs.fuzz.mutations import (
 )
 from tests.jobs.fuzz.rate_cases import BILLION_LAUGHS, EXTERNAL_ENTITY
 
-FUZZ = settings(
-    max_examples=fuzz_examples(80),
-    deadline=10_000,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-REASON_LIMIT = 2_000
 RATE_COLUMNS = ("ISOCode", "Nominal", "Value", "date", "currency", "nominal", "value")
 CODES = ("USD", "EUR", "RUB", "KZT", "CNY", "GBP", "JPY", "CHF")
 _names = itertools.count()
@@ -95,12 +90,7 @@ def _ingest(store: Store, data: bytes) -> None:
     before = table_sizes(store)
     outcome = ingest_rate_document(store, RateDocument(name, data))
     check_outcome(store, outcome, name, before)
-    assert len(outcome.reason or "") < REASON_LIMIT
-    for entry in store.quarantined_rows(limit=outcome.rows_quarantined or 1):
-        if entry.file_name == name:
-            assert entry.row_number >= 1
-            assert entry.column is None or entry.column in RATE_COLUMNS
-            assert entry.reason and len(entry.reason) < REASON_LIMIT
+    check_reasons(store, outcome, name, RATE_COLUMNS)
 
 
 @FUZZ

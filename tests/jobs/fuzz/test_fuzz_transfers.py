@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobs.errors import RejectedFileError
@@ -24,8 +24,9 @@ from jobs.sources.transfer_batches import open_transfer_batches
 from jobs.sources.transfer_files import parse_transfer_file
 from service.store import Store
 from service.store.records import TRANSFER_COLUMNS
-from tests.jobs.fuzz.ledger import check_outcome, table_sizes
+from tests.jobs.fuzz.ledger import check_outcome, check_reasons, table_sizes
 from tests.jobs.fuzz.mutations import (
+    FUZZ,
     VALID_TRANSFER,
     field_text,
     fuzz_examples,
@@ -34,13 +35,6 @@ from tests.jobs.fuzz.mutations import (
     quoted,
 )
 
-FUZZ = settings(
-    max_examples=fuzz_examples(80),
-    deadline=10_000,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-#: Longest rejection or quarantine reason: messages quote hostile values shortened.
-REASON_LIMIT = 2_000
 _names = itertools.count()
 
 
@@ -79,12 +73,7 @@ def _ingest(store: Store, document: bytes | Path, batch_rows: int) -> None:
     before = table_sizes(store)
     outcome = ingest_transfer_document(store, name, document, {}, batch_rows=batch_rows)
     check_outcome(store, outcome, name, before)
-    assert len(outcome.reason or "") < REASON_LIMIT
-    for entry in store.quarantined_rows(limit=outcome.rows_quarantined or 1):
-        if entry.file_name == name:
-            assert entry.row_number >= 1
-            assert entry.column is None or entry.column in TRANSFER_COLUMNS
-            assert entry.reason and len(entry.reason) < REASON_LIMIT
+    check_reasons(store, outcome, name, TRANSFER_COLUMNS)
 
 
 @FUZZ

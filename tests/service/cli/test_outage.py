@@ -19,6 +19,7 @@ import pytest
 from service.store import Store
 from tests.monitoring_servers import free_port
 from tests.pg_server import PostgresServer, find_bindir, running_server
+from tests.service.cli.waiting import until
 
 REMITWATCH = str(Path(sys.executable).parent / "remitwatch")
 TOKEN = "outage-admin-token"
@@ -34,15 +35,6 @@ def own_server() -> Iterator[PostgresServer]:
     assert bindir is not None, "PostgreSQL is not installed (apt-get install postgresql)"
     with running_server(bindir) as server:
         yield server
-
-
-def _until(condition: Callable[[], bool], timeout: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"{what}: not within {timeout} s\n{log.read_text()[-4000:]}")
 
 
 def _status(base: str, path: str) -> int:
@@ -89,27 +81,27 @@ def test_serve_waits_for_the_database_and_survives_its_restart(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _until(lambda: _status(base, "/healthz") == 200, 60, "serve answers /healthz", log)
+        until(lambda: _status(base, "/healthz") == 200, 60, "serve answers /healthz", log)
         assert _status(base, "/readyz") == 503
         assert process.poll() is None
         # The scheduler (a child process) waits as a standby.
-        _until(lambda: "cannot be used yet" in log.read_text(), 30, "standby", log)
+        until(lambda: "cannot be used yet" in log.read_text(), 30, "standby", log)
 
         own_server.start()  # the database returns: migrated, led, ready, jobs run
-        _until(lambda: _status(base, "/readyz") == 200, 60, "ready after the start", log)
-        _until(lambda: "took the leader lock" in log.read_text(), 30, "leader", log)
-        _until(_job_done(base, "backtest"), 60, "a requested job runs", log)
+        until(lambda: _status(base, "/readyz") == 200, 60, "ready after the start", log)
+        until(lambda: "took the leader lock" in log.read_text(), 30, "leader", log)
+        until(_job_done(base, "backtest"), 60, "a requested job runs", log)
 
         own_server.stop()  # an outage while it runs
-        _until(lambda: _status(base, "/readyz") == 503, 30, "not ready in the outage", log)
-        _until(lambda: "lost the leader lock" in log.read_text(), 30, "lead lost", log)
+        until(lambda: _status(base, "/readyz") == 503, 30, "not ready in the outage", log)
+        until(lambda: "lost the leader lock" in log.read_text(), 30, "lead lost", log)
         assert _status(base, "/healthz") == 200 and process.poll() is None
         time.sleep(3)  # several failed tries: they back off (logged with the pause)
         assert "retrying in" in log.read_text()
 
         own_server.start()
-        _until(lambda: _status(base, "/readyz") == 200, 90, "ready after the outage", log)
-        _until(_job_done(base, "backtest"), 120, "jobs run again", log)
+        until(lambda: _status(base, "/readyz") == 200, 90, "ready after the outage", log)
+        until(_job_done(base, "backtest"), 120, "jobs run again", log)
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=120)

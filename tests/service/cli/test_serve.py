@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from service.store import Store
 from tests.fitted_sample import SAMPLE_MODEL_TOML
 from tests.monitoring_servers import free_port
+from tests.service.cli.waiting import until
 
 REMITWATCH = str(Path(sys.executable).parent / "remitwatch")
 ADMIN_TOKEN = "test-admin-token-for-serve"
@@ -233,14 +234,6 @@ def _scheduler_pids(running: Running) -> list[int]:
     return [int(pid) for pid in re.findall(r"scheduler process (\d+) started", running.output())]
 
 
-def _until(condition: Callable[[], bool], seconds: float, what: str, running: Running) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {seconds:.0f} s: {what}\n{running.output()[-4000:]}")
-        time.sleep(0.2)
-
-
 def _gone(pid: int) -> bool:
     """True once `pid` has exited (a zombie left to a non-reaping init counts as exited)."""
     try:
@@ -253,32 +246,32 @@ def _gone(pid: int) -> bool:
 def test_a_killed_scheduler_process_is_started_again(serving: Running) -> None:
     """serve runs the jobs in a child process: kill -9 it, the API keeps answering, a new
     child starts and runs the jobs asked for."""
-    _until(lambda: len(_scheduler_pids(serving)) == 1, 30, "the scheduler child", serving)
+    until(lambda: len(_scheduler_pids(serving)) == 1, 30, "the scheduler child", serving.log)
     (first,) = _scheduler_pids(serving)
     os.kill(first, signal.SIGKILL)
-    _until(lambda: _gone(first), 10, "the child is killed", serving)
+    until(lambda: _gone(first), 10, "the child is killed", serving.log)
     assert httpx.get(f"{serving.base}/healthz", timeout=10).status_code == 200
-    _until(lambda: len(_scheduler_pids(serving)) == 2, 60, "a second child", serving)
+    until(lambda: len(_scheduler_pids(serving)) == 2, 60, "a second child", serving.log)
     assert f"scheduler process {first} exited with code -9" in serving.output()
 
     auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     made = httpx.post(f"{serving.base}/api/v1/jobs/backtest/requests", headers=auth, timeout=30)
     assert made.status_code == 202, made.text
     url = f"{serving.base}/api/v1/jobs/requests/{made.json()['id']}"
-    _until(
+    until(
         lambda: httpx.get(url, headers=auth, timeout=30).json()["status"] == "ok",
         120,
         "the requested backtest runs in the new child",
-        serving,
+        serving.log,
     )
     assert serving.stop(signal.SIGTERM, timeout=60) == 0, serving.output()
     assert all(_gone(pid) for pid in _scheduler_pids(serving))
 
 
 def test_the_scheduler_process_stops_when_serve_is_killed(serving: Running) -> None:
-    _until(lambda: len(_scheduler_pids(serving)) == 1, 30, "the scheduler child", serving)
+    until(lambda: len(_scheduler_pids(serving)) == 1, 30, "the scheduler child", serving.log)
     (child,) = _scheduler_pids(serving)
     serving.process.kill()
     serving.process.wait()
-    _until(lambda: _gone(child), 60, "the orphaned scheduler stops by itself", serving)
+    until(lambda: _gone(child), 60, "the orphaned scheduler stops by itself", serving.log)
     assert "is gone: stopping the scheduler" in serving.output()

@@ -6,19 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from service.store import Store
+from tests.service.store.forecast_points import forecast_point
 
 KEY = "remit.in.total.M"
-
-
-def _point(period: str, mean: float) -> dict[str, object]:
-    return {
-        "period": period,
-        "mean": mean,
-        "lower_80": mean * 0.9,
-        "upper_80": mean * 1.1,
-        "lower_95": mean * 0.8,
-        "upper_95": mean * 1.2,
-    }
 
 
 def _scored(store: Store, origin: str, first: str, mean: float, at: datetime) -> None:
@@ -35,7 +25,7 @@ def _scored(store: Store, origin: str, first: str, mean: float, at: datetime) ->
         fitted_at=at,
         seconds=0.1,
     )
-    forecast = {"series": KEY, "origin": origin, "points": [_point(first, mean)]}
+    forecast = {"series": KEY, "origin": origin, "points": [forecast_point(first, mean)]}
     store.save_scoring(
         series_key=KEY, model_run_id=run, forecast=forecast, events=[], backtest=None, at=at
     )

@@ -13,6 +13,7 @@ from sqlalchemy import event, insert
 
 from service.store import OBSERVATION_SCHEMA, OfficialRate, ReceivedFile, SeriesSpec, Store
 from service.store.schema import job_runs
+from tests.service.store.forecast_points import forecast_point
 
 BOUNDS = (1.0, 10.0, 60.0)
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -51,17 +52,6 @@ def _run(store: Store, key: str, at: datetime, status: str = "ok", **result: Any
         fitted_at=at,
         seconds=0.1,
     )
-
-
-def _point(period: str, mean: float) -> dict[str, object]:
-    return {
-        "period": period,
-        "mean": mean,
-        "lower_80": mean * 0.9,
-        "upper_80": mean * 1.1,
-        "lower_95": mean * 0.8,
-        "upper_95": mean * 1.2,
-    }
 
 
 def _scored(period: str, observed: float) -> dict[str, object]:
@@ -132,7 +122,10 @@ def test_models_take_the_newest_run_forecast_backtest_and_value(store: Store) ->
         (legacy, ru, "2024-12-01", T0),
     ):
         month = "2025-01-01" if origin == "2024-12-01" else "2025-02-01"
-        points = [_point(month, 3.0 if run_id == good else 5.0), _point("2025-03-01", 7.0)]
+        points = [
+            forecast_point(month, 3.0 if run_id == good else 5.0),
+            forecast_point("2025-03-01", 7.0),
+        ]
         forecast = {"series": key, "origin": origin, "points": points}
         store.save_scoring(
             series_key=key,
@@ -159,7 +152,7 @@ def test_models_take_the_newest_run_forecast_backtest_and_value(store: Store) ->
     assert newest.last_scored == _scored("2025-01-01", 90.0)
     assert (newest.period, newest.observed) == (date(2025, 1, 1), 95.0)  # current vintage
     assert newest.next_forecast is not None
-    assert newest.next_forecast.to_dict() == _point("2025-02-01", 3.0)
+    assert newest.next_forecast.to_dict() == forecast_point("2025-02-01", 3.0)
     assert newest.backtest is not None and newest.backtest.mase == 0.5
     assert newest.backtest.beats_seasonal_naive is True
     assert (figures[ru].period, figures[ru].observed) == (date(2024, 12, 1), 50.0)  # origin
@@ -312,7 +305,11 @@ def test_the_number_of_queries_does_not_grow_with_the_series(
         _observe(store, {(key, date(2025, 1, 1)): 10.0 for key in keys}, T0)
         for key in keys:
             run_id = _run(store, key, T0, last_scored=_scored("2025-01-01", 10.0))
-            forecast = {"series": key, "origin": "2025-01-01", "points": [_point("2025-02-01", 1)]}
+            forecast = {
+                "series": key,
+                "origin": "2025-01-01",
+                "points": [forecast_point("2025-02-01", 1)],
+            }
             store.save_scoring(
                 series_key=key,
                 model_run_id=run_id,
